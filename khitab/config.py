@@ -1,0 +1,181 @@
+"""Typed configuration, loaded from YAML and validated once at the edge.
+
+Relative paths in a config are resolved against its ``root`` (default: the parent of the
+folder holding the file, i.e. the project root for ``configs/*.yaml``).
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be read or does not validate."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LabelSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    arabic: str
+    definition: str
+
+
+class LabelsConfig(_Strict):
+    labels: list[LabelSpec] = Field(min_length=1)
+
+    @field_validator("labels")
+    @classmethod
+    def _unique(cls, labels: list[LabelSpec]) -> list[LabelSpec]:
+        names = [label.name for label in labels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate label names: {names}")
+        return labels
+
+    @property
+    def names(self) -> list[str]:
+        return [label.name for label in self.labels]
+
+
+class SourceSpec(_Strict):
+    name: str
+    weight: float = Field(default=1.0, gt=0)
+
+
+class DataConfig(_Strict):
+    corpus: Path | None = None
+    seed_gold: Path | None = None
+    seed_text: Path | None = None
+    external_root: Path | None = None
+    external: list[SourceSpec] = []
+    use_seed_gold: bool = False
+
+
+class TfidfConfig(_Strict):
+    kind: Literal["tfidf"] = "tfidf"
+    analyzer: Literal["char", "char_wb"] = "char_wb"
+    ngram_min: int = Field(default=2, ge=1)
+    ngram_max: int = Field(default=5, ge=1)
+    max_features: int | None = 300_000
+    min_df: int = 1
+    sublinear_tf: bool = True
+    C: float = Field(default=4.0, gt=0)
+    class_weight: Literal["balanced"] | None = "balanced"
+
+
+class EncoderConfig(_Strict):
+    kind: Literal["encoder"] = "encoder"
+    pretrained: str
+    normalizer: Literal["arabert", "none"] = "arabert"
+    arabert_model: str = "bert-base-arabertv02"
+    max_length: int = Field(default=128, ge=8)
+    text_prefix: str = ""
+    lora: dict[str, Any] | None = None
+
+
+ModelConfig = Annotated[Union[TfidfConfig, EncoderConfig], Field(discriminator="kind")]
+
+
+class ThresholdConfig(_Strict):
+    strategy: Literal["max_f1", "target_precision", "fixed"] = "max_f1"
+    target_precision: float = Field(default=0.9, gt=0, le=1)
+    fixed: float = Field(default=0.5, gt=0, lt=1)
+
+
+class OptimConfig(_Strict):
+    epochs: int = Field(default=3, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    grad_accum: int = Field(default=1, ge=1)
+    lr: float = Field(default=5e-5, gt=0)
+    head_lr: float | None = None
+    weight_decay: float = 0.01
+    warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
+    patience: int = Field(default=2, ge=1)
+    pos_weight: dict[str, float] = {}
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    deterministic: bool = True
+    max_steps: int | None = None
+    eval_every_epochs: int = 1
+
+
+class TrainConfig(_Strict):
+    name: str
+    labels: Path = Path("configs/labels.yaml")
+    model: ModelConfig
+    data: DataConfig = DataConfig()
+    thresholds: ThresholdConfig = ThresholdConfig()
+    optim: OptimConfig = OptimConfig()
+    output_dir: Path
+    seed: int = 13
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return loaded
+
+
+def load_labels(path: Path) -> LabelsConfig:
+    return _validate(LabelsConfig, read_yaml(path), path)
+
+
+def load_train_config(path: Path, overrides: list[str] = ()) -> TrainConfig:
+    """Load a training config, apply ``key.sub=value`` overrides, resolve paths."""
+    path = Path(path)
+    raw = read_yaml(path)
+    root = (path.parent / raw.pop("root", "..")).resolve()
+    for override in overrides:
+        raw = apply_override(raw, override, path)
+    config = _validate(TrainConfig, raw, path)
+    return resolve_paths(config, root)
+
+
+def apply_override(raw: dict[str, Any], override: str, path: Path) -> dict[str, Any]:
+    """Return a copy of ``raw`` with one ``a.b.c=value`` override (value parsed as YAML)."""
+    key, sep, value = override.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"{path}: override {override!r} is not KEY=VALUE")
+    updated = copy.deepcopy(raw)
+    node = updated
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{path}: override {key!r}: {part!r} is not a section")
+    node[parts[-1]] = yaml.safe_load(value)
+    return updated
+
+
+def resolve_paths(config: TrainConfig, root: Path) -> TrainConfig:
+    def absolute(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else root / p)
+
+    data = config.data.model_copy(
+        update={
+            name: absolute(getattr(config.data, name))
+            for name in ("corpus", "seed_gold", "seed_text", "external_root")
+        }
+    )
+    return config.model_copy(
+        update={"labels": absolute(config.labels), "output_dir": absolute(config.output_dir), "data": data}
+    )
+
+
+def _validate(model: type[BaseModel], raw: dict[str, Any], path: Path):
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc

@@ -1,0 +1,94 @@
+"""Assemble the training data a config asks for: corpus splits, seed gold, external sources."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from khitab.config import DataConfig
+from khitab.data.corpus import load_corpus, load_seed_gold
+from khitab.data.schema import Example
+from khitab.data.splits import select
+
+
+@dataclass
+class LabeledSet:
+    """Examples with their weights; ``targets``/``known`` are (n, labels) arrays."""
+
+    examples: list[Example]
+    weights: list[float] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.weights:
+            self.weights = [1.0] * len(self.examples)
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    @property
+    def texts(self) -> list[str]:
+        return [ex.text for ex in self.examples]
+
+    def matrices(self, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        return label_matrices(self.examples, labels)
+
+    def extend(self, examples: list[Example], weight: float) -> None:
+        self.examples.extend(examples)
+        self.weights.extend([weight] * len(examples))
+
+
+@dataclass
+class TrainingData:
+    train: LabeledSet
+    dev: LabeledSet
+    test: LabeledSet
+    external_eval: dict[str, LabeledSet]
+    notes: list[str]
+
+
+def label_matrices(examples: Sequence[Example], labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 targets and a boolean mask of known labels, both (len(examples), len(labels))."""
+    targets = np.zeros((len(examples), len(labels)), dtype=np.int64)
+    known = np.zeros((len(examples), len(labels)), dtype=bool)
+    for i, ex in enumerate(examples):
+        for j, label in enumerate(labels):
+            value = ex.labels.get(label)
+            if value is not None:
+                targets[i, j] = value
+                known[i, j] = True
+    return targets, known
+
+
+def scorable(examples: Sequence[Example]) -> list[Example]:
+    """Borderline rows are kept out of training and scoring (guidelines)."""
+    return [ex for ex in examples if not ex.borderline]
+
+
+def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
+    notes: list[str] = []
+    corpus: list[Example] = []
+    if config.corpus is not None and config.corpus.exists():
+        corpus = scorable(load_corpus(config.corpus, labels))
+    elif config.corpus is not None:
+        notes.append(f"corpus {config.corpus} not found")
+    train = LabeledSet(select(corpus, "train"))
+    dev = LabeledSet(select(corpus, "dev"))
+    test = LabeledSet(select(corpus, "test"))
+    if config.use_seed_gold or not corpus:
+        if config.seed_gold is None or config.seed_text is None:
+            raise FileNotFoundError("no corpus and no seed gold configured: nothing to train on")
+        seed = scorable(load_seed_gold(config.seed_gold, config.seed_text, labels))
+        train.extend(seed, 1.0)
+        if not corpus:
+            notes.append(f"no corpus: trained on the {len(seed)} seed gold sentences only (dev = train)")
+            dev = LabeledSet(list(seed))
+    external_eval: dict[str, LabeledSet] = {}
+    if config.external:
+        from khitab.data.external import load_source
+
+        for spec in config.external:
+            rows = load_source(spec.name, config.external_root)
+            train.extend(select(rows, "train"), spec.weight)
+            external_eval[spec.name] = LabeledSet(select(rows, "test"))
+    return TrainingData(train, dev, test, external_eval, notes)

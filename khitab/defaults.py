@@ -1,0 +1,31 @@
+"""Where the default model lives, and building it when a fresh checkout has none yet."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from khitab.config import load_train_config
+
+DEFAULT_TRAIN_CONFIG = Path("configs/baseline.yaml")
+
+
+def project_root() -> Path:
+    """The checkout holding ``configs/``: the package's parent, else the working directory."""
+    package_parent = Path(__file__).resolve().parent.parent
+    return package_parent if (package_parent / "configs").is_dir() else Path.cwd()
+
+
+def default_labels_path() -> Path:
+    return project_root() / "configs" / "labels.yaml"
+
+
+def default_bundle(log: Callable[[str], None] = print, config_path: Path | None = None) -> Path:
+    """Path of the default bundle, trained first from its config if it does not exist."""
+    config_path = config_path or project_root() / DEFAULT_TRAIN_CONFIG
+    config = load_train_config(config_path)
+    if not (config.output_dir / "bundle.json").is_file():
+        log(f"No default model at {config.output_dir}; building it from {config_path} (seconds)...")
+        from khitab.training.train import train
+
+        train(config, log=log)
+    return config.output_dir

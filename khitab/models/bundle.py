@@ -1,0 +1,146 @@
+"""The on-disk model bundle: one folder per model.
+
+    bundle.json      format, kind, name, labels, thresholds, temperature, metadata
+    MODEL_CARD.md    what the model is for, its data, its measured quality
+    <kind files>     weights (safetensors / NPZ) and tokenizer or vectorizer (JSON)
+
+Loading reads JSON, NPZ (``allow_pickle=False``) and safetensors only: a bundle cannot run
+code. A plain Hugging Face sequence-classification folder is accepted too.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from khitab.models.base import SentenceClassifier
+
+FORMAT = "khitab-bundle"
+FORMAT_VERSION = 1
+MANIFEST = "bundle.json"
+CARD = "MODEL_CARD.md"
+
+
+class BundleError(ValueError):
+    """A path that is not a loadable model, or a model that does not fit the request."""
+
+
+def save_bundle(model: SentenceClassifier, directory: Path, card: str = "") -> Path:
+    """Write ``model`` to ``directory`` atomically (a killed save leaves the old bundle)."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        files = model.save_weights(staging)
+        metadata = dict(model.metadata)
+        metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        metadata["version"] = _weights_digest(staging)
+        model.metadata = metadata
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "kind": model.kind,
+            "name": model.name,
+            "labels": list(model.labels),
+            "thresholds": {k: float(v) for k, v in model.thresholds.items()},
+            "temperature": {k: float(v) for k, v in model.temperature.items()},
+            "metadata": metadata,
+            **files,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (staging / CARD).write_text(card or default_card(model), encoding="utf-8")
+        if directory.exists():
+            shutil.rmtree(directory)
+        os.replace(staging, directory)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return directory
+
+
+def load_model(path: Path | str, labels: list[str] | None = None) -> SentenceClassifier:
+    """Load a bundle (or a plain Hugging Face classifier folder).
+
+    With ``labels``, the model must score exactly those labels, in any order.
+    """
+    directory = Path(path)
+    if not directory.exists():
+        raise BundleError(f"{directory}: model not found")
+    if not directory.is_dir():
+        raise BundleError(f"{directory}: a model is a folder (a bundle or a Hugging Face model)")
+    if (directory / MANIFEST).is_file():
+        model = _load_bundle(directory)
+    elif (directory / "config.json").is_file():
+        from khitab.models.encoder import EncoderClassifier
+
+        model = EncoderClassifier.from_hf_directory(directory)
+    else:
+        raise BundleError(f"{directory}: neither a khitab bundle ({MANIFEST}) nor a Hugging Face model (config.json)")
+    if labels is not None and sorted(labels) != sorted(model.labels):
+        raise BundleError(
+            f"{directory}: model labels {model.labels} differ from configured labels {list(labels)}; "
+            "retrain it with the current configs/labels.yaml"
+        )
+    return model
+
+
+def _load_bundle(directory: Path) -> SentenceClassifier:
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{directory / MANIFEST}: unreadable manifest: {exc}") from exc
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise BundleError(f"{directory / MANIFEST}: not a {FORMAT} v{FORMAT_VERSION} manifest")
+    kind = manifest.get("kind")
+    loader = _loaders().get(kind)
+    if loader is None:
+        raise BundleError(f"{directory / MANIFEST}: unknown model kind {kind!r}")
+    return loader(directory, manifest)
+
+
+def _loaders() -> dict[str, Any]:
+    from khitab.models.tfidf import TfidfClassifier
+
+    loaders: dict[str, Any] = {"tfidf": TfidfClassifier.load}
+    try:
+        from khitab.models.encoder import EncoderClassifier
+    except ImportError:  # the encoder module arrives with the encoder issue
+        return loaders
+    loaders["encoder"] = EncoderClassifier.load
+    return loaders
+
+
+def _weights_digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(directory).as_posix().encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+def default_card(model: SentenceClassifier) -> str:
+    meta = model.metadata
+    lines = [
+        f"# {model.name}",
+        "",
+        f"Kind: `{model.kind}`. Version: `{meta.get('version', '')}`. Created: {meta.get('created', '')}.",
+        "",
+        "Scores Arabic sentences for: " + ", ".join(f"`{label}`" for label in model.labels) + ".",
+        "Intended use: triage support for analysts and trust-and-safety review of Arabic text;",
+        "a flag is evidence for a human decision, not a verdict. Definitions: configs/labels.yaml.",
+        "",
+        "## Thresholds",
+        "",
+        *(f"- {label}: {model.thresholds.get(label, 0.5):.3f}" for label in model.labels),
+    ]
+    for key, heading in (("training", "Training"), ("metrics", "Measured quality")):
+        if meta.get(key):
+            lines += ["", f"## {heading}", "", "```json", json.dumps(meta[key], ensure_ascii=False, indent=2), "```"]
+    return "\n".join(lines) + "\n"

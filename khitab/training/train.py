@@ -1,0 +1,76 @@
+"""`khitab train`: one config in, one model bundle out, every model kind on equal terms."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from khitab.config import TrainConfig, load_labels
+from khitab.data.dataset import LabeledSet, TrainingData, assemble
+from khitab.evaluation.metrics import dataset_metrics
+from khitab.evaluation.thresholds import tune_thresholds
+from khitab.models.base import SentenceClassifier
+from khitab.models.bundle import save_bundle
+from khitab.models.tfidf import fit_tfidf
+
+
+def train(config: TrainConfig, log: Callable[[str], None] = print) -> Path:
+    """Train the model ``config`` describes, tune thresholds on dev, write the bundle."""
+    labels = load_labels(config.labels).names
+    data = assemble(config.data, labels)
+    for note in data.notes:
+        log(f"note: {note}")
+    log(f"training {config.name} ({config.model.kind}) on {len(data.train)} sentences, dev {len(data.dev)}")
+    model = fit_model(config, data, labels, log)
+    dev_targets, dev_known = data.dev.matrices(labels)
+    dev_probs = model.predict_proba(data.dev.texts)
+    model.thresholds = tune_thresholds(dev_probs, dev_targets, dev_known, labels, config.thresholds)
+    model.metadata = {
+        "training": training_record(config, data),
+        "metrics": evaluate_splits(model, data, labels),
+    }
+    path = save_bundle(model, config.output_dir)
+    log(f"saved {path}")
+    return path
+
+
+def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log) -> SentenceClassifier:
+    targets, known = data.train.matrices(labels)
+    if config.model.kind == "tfidf":
+        return fit_tfidf(
+            data.train.texts, targets, known, labels, config.model, config.name,
+            sample_weight=np.asarray(data.train.weights), seed=config.seed,
+        )
+    from khitab.training.encoder_trainer import fit_encoder
+
+    return fit_encoder(config, data, labels, log)
+
+
+def evaluate_splits(model: SentenceClassifier, data: TrainingData, labels: list[str]) -> dict:
+    sets: dict[str, LabeledSet] = {"dev": data.dev, "test": data.test}
+    sets.update({f"external:{name}": rows for name, rows in data.external_eval.items()})
+    results = {}
+    for name, rows in sets.items():
+        if len(rows):
+            targets, known = rows.matrices(labels)
+            results[name] = dataset_metrics(
+                model.predict_proba(rows.texts), targets, known, labels, model.threshold_vector()
+            )
+    return results
+
+
+def training_record(config: TrainConfig, data: TrainingData) -> dict:
+    digest = hashlib.sha256()
+    for ex in data.train.examples + data.dev.examples:
+        digest.update(json.dumps([ex.id, ex.text, ex.labels], ensure_ascii=False, sort_keys=True).encode())
+    return {
+        "config": json.loads(config.model_dump_json()),
+        "data_hash": digest.hexdigest()[:16],
+        "n_train": len(data.train),
+        "n_dev": len(data.dev),
+        "n_test": len(data.test),
+        "notes": data.notes,
+    }

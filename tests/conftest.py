@@ -1,0 +1,43 @@
+"""Shared fixtures: the project's own configs and seed, and a tiny model built once."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from khitab.config import load_labels, load_train_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_TEXT = ROOT / "seeds" / "elaph_qaani_2022.txt"
+SEED_GOLD = ROOT / "seeds" / "elaph_qaani_2022.gold.jsonl"
+TINY_CORPUS = ROOT / "tests" / "fixtures" / "tiny_corpus.jsonl"
+
+
+@pytest.fixture(scope="session")
+def labels() -> list[str]:
+    return load_labels(ROOT / "configs" / "labels.yaml").names
+
+
+def write_config(directory: Path, **overrides) -> Path:
+    """A baseline training config on the tiny corpus, written into ``directory``."""
+    raw = {
+        "root": str(ROOT),
+        "name": "tiny-tfidf",
+        "labels": "configs/labels.yaml",
+        "model": {"kind": "tfidf", "ngram_min": 2, "ngram_max": 4, "max_features": 5000},
+        "data": {"corpus": str(TINY_CORPUS)},
+        "output_dir": str(directory / "bundle"),
+    }
+    raw.update(overrides)
+    path = directory / "train.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory) -> Path:
+    from khitab.training.train import train
+
+    directory = tmp_path_factory.mktemp("tiny_tfidf")
+    return train(load_train_config(write_config(directory)), log=lambda _: None)
