@@ -88,7 +88,106 @@ def train(
         run_training(loaded, log=say)
 
 
+class EvalUnit(str, Enum):
+    sentence = "sentence"
+    document = "document"
+
+
+def _eval_model(model: Optional[Path]):
+    """The bundle to evaluate: ``--model`` as it is (any labels), else the default bundle."""
+    from khitab.defaults import default_bundle
+
+    path = model or default_bundle(log=say)
+    return path, load_model(path)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--data",
+            help="[NAME=]FILE.jsonl|.csv, corpus:train|dev|test or external:SOURCE; repeat for several datasets.",
+        ),
+    ] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Bundle to evaluate (default: the default bundle).")] = None,
+    output: Annotated[Path, typer.Option(help="Folder for metrics.json, report.html, report.md.")] = Path(
+        "reports/evaluation"
+    ),
+    unit: Annotated[
+        EvalUnit, typer.Option(help="sentence: each row is one unit; document: max over its sentences.")
+    ] = EvalUnit.sentence,
+    seed_gold: Annotated[
+        Optional[Path], typer.Option("--seed-gold", help="Seed gold file (X.gold.jsonl next to X.txt): dataset 'seed'.")
+    ] = None,
+    compare: Annotated[Optional[Path], typer.Option(help="Another bundle to compare against.")] = None,
+    fit_temperature: Annotated[
+        Optional[str],
+        typer.Option("--fit-temperature", metavar="DATA", help="First fit a temperature per label on DATA "
+                     "(e.g. corpus:dev) and save it into the --model bundle."),
+    ] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="Training config locating corpus:/external: sources (default baseline).")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for the 95 % CIs (0: none).")] = 1000,
+    top: Annotated[int, typer.Option(min=0, help="False positives/negatives listed per label.")] = 10,
+) -> None:
+    """Measure a model on labeled datasets; write metrics.json, report.html and report.md."""
+    from khitab.evaluation.calibration import calibrate_bundle
+    from khitab.evaluation.datasets import load_datasets, load_seed
+    from khitab.evaluation.evaluate import evaluate as run_evaluation
+    from khitab.evaluation.evaluate import row_verdicts, score_dataset
+    from khitab.evaluation.report import summary_text
+
+    with user_errors():
+        if not data and seed_gold is None and fit_temperature is None:
+            raise DataError(["nothing to evaluate: give --data FILE_OR_SOURCE and/or --seed-gold FILE"])
+        path, classifier = _eval_model(model)
+        if fit_temperature is not None:
+            (calibration_set,) = load_datasets([fit_temperature], classifier.labels, config)
+            calibrate_bundle(path, calibration_set, log=say)
+            classifier = load_model(path)
+        datasets = load_datasets(data or [], classifier.labels, config)
+        if seed_gold is not None:
+            datasets.append(load_seed(seed_gold, classifier.labels))
+        if not datasets:
+            return
+        other = load_model(compare) if compare is not None else None
+        metrics = run_evaluation(
+            classifier, datasets, unit=unit.value, compare=other, output_dir=output, model_path=path,
+            compare_path=compare, resamples=bootstrap, top_k=top, log=say,
+        )
+        if seed_gold is not None:
+            for line in row_verdicts(score_dataset(classifier, datasets[-1], unit.value)):
+                say(line)
+    typer.echo(summary_text(metrics))
+
+
+@app.command()
+def calibrate(
+    data: Annotated[str, typer.Option(help="Dev data: FILE, corpus:dev (default) or external:SOURCE.")] = "corpus:dev",
+    model: Annotated[Optional[Path], typer.Option(help="Bundle to calibrate (default: the default bundle).")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="Training config locating corpus:/external: sources (default baseline).")
+    ] = None,
+) -> None:
+    """Fit a temperature per label on dev data and save it into the bundle (decisions unchanged)."""
+    from khitab.evaluation.calibration import calibrate_bundle
+    from khitab.evaluation.datasets import load_datasets
+
+    with user_errors():
+        path, classifier = _eval_model(model)
+        (dataset,) = load_datasets([data], classifier.labels, config)
+        calibrate_bundle(path, dataset, log=say)
+        say(f"saved temperatures into {path}")
+
+
 def main() -> None:  # console-script entry point
+    from transformers.utils import logging as hf_logging
+
+    # Load reports and shard progress bars are noise for users; our own messages say what happens.
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     app()
 
 

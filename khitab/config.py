@@ -76,7 +76,8 @@ class EncoderConfig(_Strict):
     arabert_model: str = "bert-base-arabertv02"
     max_length: int = Field(default=128, ge=8)
     text_prefix: str = ""
-    lora: dict[str, Any] | None = None
+    lora: dict[str, Any] | None = None  # peft LoraConfig arguments, e.g. {r: 8, lora_alpha: 16}
+    tiny_vocab_size: int = 4000  # only for pretrained: tiny
 
 
 ModelConfig = Annotated[Union[TfidfConfig, EncoderConfig], Field(discriminator="kind")]
@@ -101,7 +102,10 @@ class OptimConfig(_Strict):
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     deterministic: bool = True
     max_steps: int | None = None
-    eval_every_epochs: int = 1
+    eval_batch_size: int = 64
+    checkpoint_every: int = Field(default=200, ge=1)  # optimizer steps between resumable checkpoints
+    resume: bool = True  # continue from <output_dir>/checkpoint when it exists
+    num_threads: int | None = None
 
 
 class TrainConfig(_Strict):

@@ -22,10 +22,11 @@ def default_labels_path() -> Path:
 def default_bundle(log: Callable[[str], None] = print, config_path: Path | None = None) -> Path:
     """Path of the default bundle, trained first from its config if it does not exist."""
     config_path = config_path or project_root() / DEFAULT_TRAIN_CONFIG
-    config = load_train_config(config_path)
-    if not (config.output_dir / "bundle.json").is_file():
-        log(f"No default model at {config.output_dir}; building it from {config_path} (seconds)...")
-        from khitab.training.train import train
+    from khitab.training.train import bundle_path, train
 
+    config = load_train_config(config_path)
+    path = bundle_path(config)
+    if not (path / "bundle.json").is_file():
+        log(f"No default model at {path}; building it from {config_path} (seconds)...")
         train(config, log=log)
-    return config.output_dir
+    return path

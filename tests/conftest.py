@@ -8,6 +8,11 @@ import yaml
 
 from khitab.config import load_labels, load_train_config
 
+from transformers.utils import logging as hf_logging
+
+hf_logging.set_verbosity_error()
+hf_logging.disable_progress_bar()
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED_TEXT = ROOT / "seeds" / "elaph_qaani_2022.txt"
 SEED_GOLD = ROOT / "seeds" / "elaph_qaani_2022.gold.jsonl"
@@ -27,9 +32,10 @@ def write_config(directory: Path, **overrides) -> Path:
         "labels": "configs/labels.yaml",
         "model": {"kind": "tfidf", "ngram_min": 2, "ngram_max": 4, "max_features": 5000},
         "data": {"corpus": str(TINY_CORPUS)},
-        "output_dir": str(directory / "bundle"),
+        "output_dir": str(directory / "run"),
     }
     raw.update(overrides)
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "train.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
@@ -41,3 +47,16 @@ def tiny_bundle(tmp_path_factory) -> Path:
 
     directory = tmp_path_factory.mktemp("tiny_tfidf")
     return train(load_train_config(write_config(directory)), log=lambda _: None)
+
+
+TINY_ENCODER = {"kind": "encoder", "pretrained": "tiny", "max_length": 48, "tiny_vocab_size": 800}
+TINY_OPTIM = {"epochs": 2, "batch_size": 8, "lr": 1e-3, "checkpoint_every": 3, "num_threads": 1}
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_bundle(tmp_path_factory) -> Path:
+    from khitab.training.train import train
+
+    directory = tmp_path_factory.mktemp("tiny_encoder")
+    config = write_config(directory, name="tiny-encoder", model=TINY_ENCODER, optim=TINY_OPTIM)
+    return train(load_train_config(config), log=lambda _: None)

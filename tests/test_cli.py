@@ -77,6 +77,7 @@ def test_train_command_writes_a_bundle_and_rejects_unknown_keys(tmp_path):
     config = write_config(tmp_path)
     ok = runner.invoke(app, ["train", "--config", str(config)])
     assert ok.exit_code == 0, ok.output
-    assert (tmp_path / "bundle" / "bundle.json").is_file()
+    assert (tmp_path / "run" / "bundle" / "bundle.json").is_file()
+    assert (tmp_path / "run" / "config.yaml").is_file()
     bad = runner.invoke(app, ["train", "--config", str(config), "--set", "model.nope=1"])
     assert bad.exit_code == 2 and "model.tfidf.nope" in bad.stderr

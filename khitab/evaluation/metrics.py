@@ -6,9 +6,12 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
 
+from khitab.evaluation.calibration import expected_calibration_error
+
 
 def label_metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float | int | None]:
-    """Precision, recall, F1 at ``threshold``; ROC-AUC and PR-AUC (None when one class only)."""
+    """Precision, recall, F1 at ``threshold``; ROC-AUC and PR-AUC (None when one class only);
+    expected calibration error (10 equal-width bins)."""
     predicted = (scores >= threshold).astype(int)
     precision, recall, f1, _ = precision_recall_fscore_support(
         y, predicted, average="binary", pos_label=1, zero_division=0
@@ -22,6 +25,7 @@ def label_metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[s
         "f1": float(f1),
         "roc_auc": float(roc_auc_score(y, scores)) if both else None,
         "pr_auc": float(average_precision_score(y, scores)) if both else None,
+        "ece": expected_calibration_error(y, scores),
         "threshold": float(threshold),
     }
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from khitab.config import TrainConfig, load_labels
 from khitab.data.dataset import LabeledSet, TrainingData, assemble
@@ -15,24 +16,41 @@ from khitab.evaluation.thresholds import tune_thresholds
 from khitab.models.base import SentenceClassifier
 from khitab.models.bundle import save_bundle
 from khitab.models.tfidf import fit_tfidf
+from khitab.training.distributed import is_main_process
+
+
+BUNDLE_DIR = "bundle"
+
+
+def bundle_path(config: TrainConfig) -> Path:
+    """Where a run's final bundle lives: ``<output_dir>/bundle``."""
+    return Path(config.output_dir) / BUNDLE_DIR
 
 
 def train(config: TrainConfig, log: Callable[[str], None] = print) -> Path:
-    """Train the model ``config`` describes, tune thresholds on dev, write the bundle."""
+    """Train the model ``config`` describes, tune thresholds on dev, write the run folder
+    (``config.yaml``, ``metrics.jsonl`` for encoders, checkpoints) and its final bundle."""
     labels = load_labels(config.labels).names
     data = assemble(config.data, labels)
     for note in data.notes:
         log(f"note: {note}")
+    run_dir = Path(config.output_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(
+        yaml.safe_dump(json.loads(config.model_dump_json()), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     log(f"training {config.name} ({config.model.kind}) on {len(data.train)} sentences, dev {len(data.dev)}")
     model = fit_model(config, data, labels, log)
+    if not is_main_process():
+        return bundle_path(config)
     dev_targets, dev_known = data.dev.matrices(labels)
     dev_probs = model.predict_proba(data.dev.texts)
     model.thresholds = tune_thresholds(dev_probs, dev_targets, dev_known, labels, config.thresholds)
     model.metadata = {
-        "training": training_record(config, data),
+        "training": {**training_record(config, data), **model.metadata},
         "metrics": evaluate_splits(model, data, labels),
     }
-    path = save_bundle(model, config.output_dir)
+    path = save_bundle(model, bundle_path(config))
     log(f"saved {path}")
     return path
 

@@ -1,0 +1,107 @@
+"""Small Arabic keyword lists that gate weak external labels (they never create a label alone).
+
+External datasets annotate hate, stance or propaganda, not our labels. Where an adapter has to
+decide whether a dataset label can stand for one of ours it checks the text for explicit cues:
+a hate label counts as ``sectarian`` only if a sect term is present, and a "not hate" label is
+a ``sectarian`` negative only if no sect term is present (hate datasets file non-hateful
+sectarian framing under "not hate"). Denial cues play the same role for ``denial``. Matching is
+on normalized tokens (diacritics and tatweel removed, alef / yaa / taa marbuta folded) with
+Arabic proclitics stripped, so it is approximate by design.
+"""
+from __future__ import annotations
+
+import re
+
+_DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_TOKEN = re.compile(r"[\u0621-\u064a]+")
+_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال", "و", "ف", "ب", "ل", "ك")
+
+
+def normalize(text: str) -> str:
+    """Fold the spelling variants that matter for keyword matching."""
+    text = _DIACRITICS.sub("", text)
+    text = re.sub("[أإآٱ]", "ا", text)
+    return text.replace("ى", "ي").replace("ة", "ه")
+
+
+def _forms(stems: str, suffixes: tuple[str, ...] = ("",)) -> frozenset[str]:
+    return frozenset(stem + suffix for stem in stems.split() for suffix in suffixes)
+
+
+_NISBA = ("ي", "يه", "يين", "يون")
+
+# Sects and religious communities of the guidelines (Christians included), their slurs, and the
+# vocabulary of sect itself. Left out on purpose because they are mostly something else:
+# سنه (year), علوي / علويه (upper), المسيح (Christ), يهود / مسلم (religions the guidelines'
+# sect list does not name; anti-Jewish or anti-Muslim hate is not mapped to sectarian),
+# اسماعيلي / اسماعيليه (an Egyptian football club and city; only the plurals are kept).
+SECT_TERMS = _forms(
+    "شيع سن مسيح نصران صليب مارون قبط ايزيد يزيد رافض ناصب صفو مجوس شروك وهاب طائف مذهب "
+    "ارثوذكس كاثوليك",
+    _NISBA,
+) | _forms(
+    "شيعه علويين علويون نصيري نصيريه نصيريين درزي درزيه دروز نصاري موارنه اقباط روافض رافضه "
+    "نواصب مجوس طائفه طوائف مذهب مذاهب اسماعيليين اسماعيليون مسيحين مسحيين صليبين وهابين كفتس كفتسه"
+)
+SECT_PHRASES = ("اهل السنه", "السنه والشيعه", "الشيعه والسنه", "سنه وشيعه", "شيعه وسنه", "احفاد يزيد",
+                "بني اميه", "احفاد ابن العلقمي", "عضمه زرقا")
+
+# Verbs of denying or calling a claim false (ANS positives, together with the stance label).
+DENIAL_VERBS = frozenset({
+    "نفي", "نفت", "ينفي", "تنفي", "ينفون", "نفوا", "نافيا", "نافيه", "تنفيان", "ينفيان", "نفيا",
+    "كذب", "كذبت", "كذبوا", "يكذب", "تكذب", "يكذبون", "تكذيب", "انكر", "انكرت", "ينكر", "تنكر",
+    "ينكرون", "دحض", "دحضت", "يدحض", "تدحض", "فند", "فندت", "يفند", "تفند", "تفنيد",
+})
+# Words and phrases that themselves call something false (verbs above, "fabricated", "lies",
+# "baseless"): strong enough to confirm a weak positive.
+FALSITY_TERMS = DENIAL_VERBS | frozenset({
+    "كاذب", "كاذبه", "كاذبون", "كاذبين", "كذاب", "كذابين", "كذبه", "اكاذيب", "اكذوبه", "انكار",
+    "مفبرك", "مفبركه", "فبركه", "ملفق", "ملفقه", "تلفيق", "مزيف", "مزيفه", "تزييف", "زائف", "زائفه",
+    "مغلوط", "مغلوطه", "افتراء", "افتراءات",
+})
+FALSITY_PHRASES = ("غير صحيح", "ليس صحيح", "ليست صحيح", "لا صحه", "عدم صحه", "عار عن الصحه",
+                   "عاريه عن الصحه", "عاري عن الصحه", "لا اساس له", "لم يحدث", "لم تحدث")
+# Broader cues that a text may be disputing a claim ("rumours", "alleged", "no evidence"): too
+# weak to confirm a positive, but their presence withholds a denial negative.
+DENIAL_CUES = FALSITY_TERMS | frozenset({
+    "مزاعم", "مزعوم", "مزعومه", "ادعاءات", "ادعاء", "يدعي", "تدعي", "يدعون", "زعم", "يزعم", "تزعم",
+    "شائعه", "شائعات", "اشاعه", "اشاعات", "مضلل", "مضلله", "تضليل", "باطل", "باطله",
+})
+DENIAL_PHRASES = FALSITY_PHRASES + ("غير دقيق", "عدم وجود", "لا وجود", "لا يوجد دليل", "لا دليل")
+_NEGATORS = frozenset({"لا", "لم", "لن", "ما"})
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(normalize(text))
+
+
+def _bare(token: str) -> list[str]:
+    """The token and what is left of it after stripping each possible proclitic."""
+    return [token] + [token[len(p):] for p in _PROCLITICS if token.startswith(p) and len(token) - len(p) >= 3]
+
+
+def _has(text: str, terms: frozenset[str], phrases: tuple[str, ...]) -> bool:
+    tokens = _tokens(text)
+    joined = " ".join(tokens)
+    return any(p in joined for p in phrases) or any(b in terms for t in tokens for b in _bare(t))
+
+
+def has_sect_term(text: str) -> bool:
+    return _has(text, SECT_TERMS, SECT_PHRASES)
+
+
+def has_denial_cue(text: str) -> bool:
+    return _has(text, DENIAL_CUES, DENIAL_PHRASES)
+
+
+def has_falsity_term(text: str) -> bool:
+    return _has(text, FALSITY_TERMS, FALSITY_PHRASES)
+
+
+def has_denial_verb(text: str) -> bool:
+    """A denial verb that is not itself negated ("لا ينفي", "لم ينكر")."""
+    tokens = _tokens(text)
+    return any(
+        any(b in DENIAL_VERBS for b in _bare(t)) and (i == 0 or tokens[i - 1] not in _NEGATORS)
+        for i, t in enumerate(tokens)
+    )

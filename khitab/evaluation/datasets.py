@@ -1,0 +1,336 @@
+"""Evaluation data: JSONL/CSV files and named sources, read into labeled rows.
+
+A file has a ``text`` column and one 0/1 column per label; a missing column or an empty/null
+value is unknown (masked, never read as 0). Optional columns: ``id``, ``dialect``, ``source``,
+``register`` (breakdowns) and ``borderline`` (true: left out of scoring, per the guidelines).
+
+Named sources: ``corpus:train|dev|test`` (the authored corpus of the training config, split by
+group) and ``external:NAME`` (the test split of an external dataset adapter). ``NAME=SPEC``
+names a dataset; otherwise a file is named by its stem and a source by its spec.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from khitab.data.corpus import DataError, load_corpus, load_seed_gold
+from khitab.data.schema import Example
+from khitab.data.splits import SPLITS, select
+
+GROUP_FIELDS = ("dialect", "source", "register")
+NULLS = {"", "null", "none", "nan", "na", "n/a"}
+FILE_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+_NAME = re.compile(r"^[\w.\-:]+$")
+
+
+class EvalDataError(DataError):
+    """Bad evaluation data, in one line: the first problem ('file:line: field: why') and how
+    many more there are; ``problems`` holds them all."""
+
+    def __init__(self, problems: Sequence[str]):
+        super().__init__(problems)
+        more = len(self.problems) - 1
+        self.args = (self.problems[0] + (f" (and {more} more problem(s) in this data)" if more > 0 else ""),)
+
+
+@dataclass
+class EvalDataset:
+    """Scorable rows of one dataset. ``labels`` are the model labels it carries (known in at
+    least one row), ``where`` locates each row ('file:line' or an id), ``columns`` the fields
+    its rows have."""
+
+    name: str
+    origin: str
+    examples: list[Example]
+    labels: list[str]
+    where: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    n_borderline: int = 0
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    @property
+    def texts(self) -> list[str]:
+        return [ex.text for ex in self.examples]
+
+    def group_values(self, name: str) -> list[str]:
+        return [ex.meta.get(name) or getattr(ex, name, "") or "" for ex in self.examples]
+
+
+@dataclass(frozen=True)
+class SourceRoots:
+    """Where named sources live (from the training config): the authored corpus and the
+    root of the external datasets."""
+
+    corpus: Path | None = None
+    external: Path | None = None
+
+
+def split_spec(spec: str) -> tuple[str | None, str]:
+    """``NAME=SPEC`` -> (NAME, SPEC); a plain spec -> (None, spec)."""
+    name, sep, rest = spec.partition("=")
+    if sep and name and rest and _NAME.match(name):
+        return name, rest
+    return None, spec
+
+
+def default_name(spec: str) -> str:
+    return spec if spec.startswith(("corpus:", "external:")) else Path(spec).stem
+
+
+def load_dataset(spec: str, labels: Sequence[str], roots: SourceRoots = SourceRoots()) -> EvalDataset:
+    """Resolve ``[NAME=]SPEC`` (a file or a named source) against the model's ``labels``."""
+    name, source = split_spec(spec)
+    name = name or default_name(source)
+    if source.startswith("corpus:"):
+        dataset = _corpus_split(source, labels, roots)
+    elif source.startswith("external:"):
+        dataset = _external(source, labels, roots)
+    else:
+        dataset = read_eval_file(Path(source), labels)
+    dataset.name = name
+    return dataset
+
+
+def load_seed(gold_path: Path, labels: Sequence[str], name: str = "seed") -> EvalDataset:
+    """The seed gold file, fragments matched to the sentences of its text (``X.gold.jsonl`` ->
+    ``X.txt``)."""
+    gold_path = Path(gold_path)
+    if not gold_path.name.endswith(".gold.jsonl"):
+        raise FileNotFoundError(f"{gold_path}: a seed gold file is named <text>.gold.jsonl next to <text>.txt")
+    text_path = gold_path.with_name(gold_path.name[: -len(".gold.jsonl")] + ".txt")
+    for path in (gold_path, text_path):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: seed file not found")
+    return from_examples(name, str(gold_path), load_seed_gold(gold_path, text_path, labels), labels)
+
+
+def from_examples(name: str, origin: str, examples: Sequence[Example], labels: Sequence[str]) -> EvalDataset:
+    """A dataset from loaded examples; borderline rows are counted and left out."""
+    scorable = [ex for ex in examples if not ex.borderline]
+    columns = ["text", *(g for g in GROUP_FIELDS if any(getattr(ex, g, "") for ex in scorable))]
+    dataset = EvalDataset(
+        name=name,
+        origin=origin,
+        examples=scorable,
+        labels=carried_labels(scorable, labels),
+        where=[ex.id for ex in scorable],
+        columns=columns,
+        n_borderline=len(examples) - len(scorable),
+    )
+    return check_scorable(dataset, labels)
+
+
+def carried_labels(examples: Sequence[Example], labels: Sequence[str]) -> list[str]:
+    return [label for label in labels if any(ex.labels.get(label) is not None for ex in examples)]
+
+
+def check_scorable(dataset: EvalDataset, labels: Sequence[str], columns: Sequence[str] = ()) -> EvalDataset:
+    """An empty dataset, or one sharing no label with the model, is an error naming it."""
+    if not dataset.examples:
+        why = f"all {dataset.n_borderline} rows are borderline" if dataset.n_borderline else "no rows"
+        raise EvalDataError([f"{dataset.origin}: {why}; nothing to score"])
+    if not dataset.labels:
+        seen = f"; its columns: {', '.join(columns)}" if columns else ""
+        raise EvalDataError(
+            [
+                f"{dataset.origin}: no label in common with the model "
+                f"(the model scores {', '.join(labels)}; the data has no 0/1 value for any of them{seen})"
+            ]
+        )
+    return dataset
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def read_eval_file(path: Path, labels: Sequence[str]) -> EvalDataset:
+    """Read a JSONL or CSV/TSV evaluation file; every bad row is reported as 'file:line: field: why'."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileNotFoundError(f"{path}: is a directory; expected a JSONL or CSV file")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: data not found (expected a .jsonl/.csv file, corpus:train|dev|test or external:NAME)"
+        )
+    kind = FILE_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise EvalDataError([f"{path}: unsupported file type {path.suffix!r}; use .jsonl, .csv or .tsv"])
+    try:
+        content = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EvalDataError([f"{path}: invalid UTF-8 at byte {exc.start}"]) from None
+    except OSError as exc:
+        raise EvalDataError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    problems: list[str] = []
+    if kind == "jsonl":
+        records = _jsonl_records(path, content, problems)
+    else:
+        records = _csv_records(path, content, kind, problems)
+    examples, where, columns, n_borderline = [], [], [], 0
+    for line, row in records:
+        for key in row:
+            if isinstance(key, str) and key not in columns:
+                columns.append(key)
+        example = _parse_row(row, labels, f"{path}:{line}", kind, problems)
+        if example is None:
+            continue
+        if example.borderline:
+            n_borderline += 1
+            continue
+        examples.append(example)
+        where.append(f"{path}:{line}")
+    if problems:
+        raise EvalDataError(problems)
+    dataset = EvalDataset(
+        name=path.stem,
+        origin=str(path),
+        examples=examples,
+        labels=carried_labels(examples, labels),
+        where=where,
+        columns=columns,
+        n_borderline=n_borderline,
+    )
+    return check_scorable(dataset, labels, columns)
+
+
+def _jsonl_records(path: Path, content: str, problems: list[str]) -> list[tuple[int, dict]]:
+    records = []
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{number}: invalid JSON: {exc.msg}")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{path}:{number}: row is not a JSON object")
+            continue
+        records.append((number, row))
+    return records
+
+
+def _csv_records(path: Path, content: str, kind: str, problems: list[str]) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(content.splitlines(keepends=True), delimiter="\t" if kind == "tsv" else ",")
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        problems.append(f"{path}:1: invalid {kind.upper()} header: {exc}")
+        return []
+    if header and "text" not in header:
+        problems.append(f"{path}:1: text: no 'text' column (columns: {', '.join(header)})")
+        return []
+    records = []
+    try:
+        for row in reader:
+            records.append((reader.line_num, {k: v for k, v in row.items() if k is not None}))
+    except csv.Error as exc:
+        problems.append(f"{path}:{reader.line_num}: invalid {kind.upper()}: {exc}")
+    return records
+
+
+def _label_value(value: object, kind: str) -> tuple[bool, int | None]:
+    """(valid, value) for a label cell: 0, 1 or unknown."""
+    if value is None:
+        return True, None
+    if kind != "jsonl" and isinstance(value, str):
+        cell = value.strip().lower()
+        if cell in NULLS:
+            return True, None
+        return (True, int(float(cell))) if cell in {"0", "1", "0.0", "1.0"} else (False, None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False, None
+    return (True, int(value)) if value in (0, 1) else (False, None)
+
+
+def _flag(value: object, kind: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if kind != "jsonl" and isinstance(value, str):
+        cell = value.strip().lower()
+        if cell in {"", "false", "0", "no"}:
+            return False
+        if cell in {"true", "1", "yes"}:
+            return True
+    return None
+
+
+def _parse_row(row: dict, labels: Sequence[str], where: str, kind: str, problems: list[str]) -> Example | None:
+    before = len(problems)
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        problems.append(f"{where}: text: missing or empty")
+    values: dict[str, int | None] = {}
+    for label in labels:
+        valid, value = _label_value(row.get(label), kind)
+        if valid:
+            values[label] = value
+        else:
+            problems.append(f"{where}: {label}: {row.get(label)!r} is not 0, 1 or null")
+    borderline = _flag(row.get("borderline"), kind)
+    if borderline is None:
+        problems.append(f"{where}: borderline: {row.get('borderline')!r} is not true or false")
+    if len(problems) > before:
+        return None
+    groups = {g: str(row.get(g) or "").strip() for g in GROUP_FIELDS}
+    return Example(
+        id=str(row.get("id") or where),
+        text=text,
+        labels=values,
+        source=groups["source"],
+        group=str(row.get("group") or row.get("id") or where),
+        dialect=groups["dialect"],
+        register=groups["register"],
+        borderline=bool(borderline),
+    )
+
+
+# --- named sources -----------------------------------------------------------------------
+
+
+def _corpus_split(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDataset:
+    split = spec.partition(":")[2]
+    if split not in SPLITS:
+        raise KeyError(f"{spec}: unknown corpus split {split!r}; use corpus:{'|'.join(SPLITS)}")
+    if roots.corpus is None:
+        raise FileNotFoundError(f"{spec}: no corpus configured (data.corpus in the training config)")
+    examples = load_corpus(roots.corpus, labels)
+    return from_examples(spec, f"{spec} ({roots.corpus})", select(examples, split), labels)
+
+
+def _external(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDataset:
+    name = spec.partition(":")[2]
+    try:
+        from khitab.data.external import load_source
+    except ImportError as exc:
+        raise FileNotFoundError(f"{spec}: external dataset adapters are not available ({exc})") from None
+    if roots.external is None:
+        raise FileNotFoundError(f"{spec}: no external data root configured (data.external_root)")
+    rows = load_source(name, roots.external)
+    return from_examples(spec, f"{spec} ({roots.external}, test split)", select(rows, "test"), labels)
+
+
+def roots_from_config(config_path: Path | None = None) -> SourceRoots:
+    """Corpus and external roots of a training config (default ``configs/baseline.yaml``)."""
+    from khitab.config import load_train_config
+    from khitab.defaults import DEFAULT_TRAIN_CONFIG, project_root
+
+    config = load_train_config(config_path or project_root() / DEFAULT_TRAIN_CONFIG)
+    return SourceRoots(config.data.corpus, config.data.external_root)
+
+
+def load_datasets(specs: Sequence[str], labels: Sequence[str], config_path: Path | None = None) -> list[EvalDataset]:
+    """Load every ``[NAME=]SPEC``; the training config is read only when a named source needs it."""
+    roots: SourceRoots | None = None
+    datasets = []
+    for spec in specs:
+        if split_spec(spec)[1].startswith(("corpus:", "external:")) and roots is None:
+            roots = roots_from_config(config_path)
+        datasets.append(load_dataset(spec, labels, roots or SourceRoots()))
+    return datasets

@@ -1,0 +1,455 @@
+"""Evaluation reports: ``report.html`` (self-contained: plots inline as base64 PNG, no external
+URL) and ``report.md`` (plots in ``plots/``), rendered from one list of blocks.
+
+Sections: summary, comparison (with ``--compare``), then per dataset: PR curves, reliability
+diagram, confusion counts, threshold sweep, breakdowns, top false positives and negatives.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import numpy as np
+
+from khitab.evaluation.calibration import expected_calibration_error, reliability_bins
+
+# Plot colours, one per label in model order. The page's own styling uses none of them, so the
+# browser test can tell rendered plots apart from text and tables.
+LABEL_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+SWEEP = np.round(np.arange(0.05, 0.96, 0.05), 2)
+SWEEP_TABLE = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+TEXT_LIMIT = 300
+
+
+# --- blocks ------------------------------------------------------------------------------
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+    anchor: str = ""
+
+
+@dataclass
+class Para:
+    text: str
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    text_columns: set[int] = field(default_factory=set)  # Arabic text: right-to-left, wrapped
+
+
+@dataclass
+class Images:
+    """Plots shown side by side: (file name, PNG bytes, alt text)."""
+
+    items: list[tuple[str, bytes, str]]
+
+
+Block = Heading | Para | Table | Images
+
+
+# --- formatting --------------------------------------------------------------------------
+
+
+def num(value: float | int | None, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def with_ci(value: float | None, ci: Sequence[float] | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{value:.3f}"
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "dataset"
+
+
+def color_of(label: str, labels: Sequence[str]) -> str:
+    return LABEL_COLORS[list(labels).index(label) % len(LABEL_COLORS)] if label in labels else "#444444"
+
+
+def shorten(text: str, limit: int = TEXT_LIMIT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- plots -------------------------------------------------------------------------------
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure  # no pyplot: no global state, no display backend
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def pr_plot(scored, other=None, all_labels: Sequence[str] = ()) -> bytes:
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    figure = _figure(5.6, 4.0)
+    ax = figure.add_subplot()
+    drawn = False
+    for j, label in enumerate(scored.labels):
+        rows = scored.known[:, j]
+        y, p = scored.targets[rows, j], scored.probs[rows, j]
+        if len(np.unique(y)) < 2:
+            continue
+        color = color_of(label, all_labels)
+        precision, recall, _ = precision_recall_curve(y, p)
+        ax.plot(recall, precision, color=color, lw=2.2, label=f"{label} (AP {average_precision_score(y, p):.2f})")
+        predicted = p >= scored.thresholds[j]
+        tp = int((predicted & (y == 1)).sum())
+        ax.plot(
+            [tp / max(int(y.sum()), 1)], [tp / max(int(predicted.sum()), 1)], "o", color=color, ms=8, mec="black"
+        )
+        drawn = True
+        if other is not None and label in other.labels:
+            k = other.column(label)
+            q = other.probs[rows, k]
+            precision, recall, _ = precision_recall_curve(y, q)
+            compared = f"{label}, compared (AP {average_precision_score(y, q):.2f})"
+            ax.plot(recall, precision, color=color, lw=1.5, ls="--", label=compared)
+    if not drawn:
+        ax.text(0.5, 0.5, "no label with both classes", ha="center", va="center", color="#555555")
+    ax.set(xlim=(0, 1.02), ylim=(0, 1.05), xlabel="recall", ylabel="precision")
+    ax.set_title("Precision-recall (dot: at the threshold)")
+    ax.grid(alpha=0.3)
+    if drawn:
+        ax.legend(loc="lower left", fontsize=8)
+    return _png(figure)
+
+
+def reliability_plot(scored, all_labels: Sequence[str] = ()) -> bytes:
+    figure = _figure(5.6, 4.0)
+    ax = figure.add_subplot()
+    ax.plot([0, 1], [0, 1], ls=":", color="#888888", lw=1.2, label="perfect calibration")
+    for j, label in enumerate(scored.labels):
+        rows = scored.known[:, j]
+        y, p = scored.targets[rows, j], scored.probs[rows, j]
+        bins = [b for b in reliability_bins(y, p) if b.n]
+        ece = expected_calibration_error(y, p)
+        ax.plot(
+            [b.mean_prob for b in bins], [b.frac_pos for b in bins], "-o", color=color_of(label, all_labels),
+            lw=2.2, ms=6, label=f"{label} (ECE {ece:.3f})",
+        )
+    ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="mean predicted probability (10 bins)", ylabel="share of positives",
+           title="Reliability")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return _png(figure)
+
+
+def sweep_values(y: np.ndarray, p: np.ndarray, thresholds: Sequence[float]) -> list[tuple[float, float, float]]:
+    """(precision, recall, F1) at each threshold (precision 0 where nothing is predicted)."""
+    out = []
+    for t in thresholds:
+        predicted = p >= t
+        tp = int((predicted & (y == 1)).sum())
+        n_pred, n_pos = int(predicted.sum()), int(y.sum())
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_pos if n_pos else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out.append((precision, recall, f1))
+    return out
+
+
+def sweep_plot(scored, all_labels: Sequence[str] = ()) -> bytes:
+    n = len(scored.labels)
+    figure = _figure(min(3.8 * n, 11.4), 3.2)
+    axes = np.atleast_1d(figure.subplots(1, n, sharey=True))
+    for j, (label, ax) in enumerate(zip(scored.labels, axes)):
+        rows = scored.known[:, j]
+        values = np.array(sweep_values(scored.targets[rows, j], scored.probs[rows, j], SWEEP))
+        color = color_of(label, all_labels)
+        ax.plot(SWEEP, values[:, 2], color=color, lw=2.4, label="F1")
+        ax.plot(SWEEP, values[:, 0], color=color, lw=1.6, ls="--", label="precision")
+        ax.plot(SWEEP, values[:, 1], color=color, lw=1.6, ls=":", label="recall")
+        ax.axvline(scored.thresholds[j], color="#777777", lw=1, label="threshold")
+        ax.set(xlim=(0, 1), ylim=(0, 1.05), xlabel="threshold", title=label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="lower left", fontsize=7)
+    return _png(figure)
+
+
+# --- content -----------------------------------------------------------------------------
+
+
+def build_blocks(
+    metrics: dict, scored: Mapping[str, Any], other_scored: Mapping[str, Any], top_k: int = 10
+) -> list[Block]:
+    model = metrics["model"]
+    all_labels = model["labels"]
+    boot = metrics.get("bootstrap", {})
+    blocks: list[Block] = [
+        Heading(1, f"Evaluation of {model['name']}"),
+        Para(
+            f"Model {model['name']} ({model['kind']}, version {model['version']}"
+            + (f", {model['path']}" if model.get("path") else "")
+            + f"). Unit: {metrics['unit']}. Created {metrics.get('created', '')}. "
+            f"Confidence intervals: {int(boot.get('level', 0.95) * 100)} % percentile bootstrap, "
+            f"{boot.get('resamples', 0)} resamples. Labels a dataset does not carry are absent, not zero; "
+            "borderline rows are not scored."
+        ),
+        *summary_blocks(metrics),
+    ]
+    if "compare" in metrics:
+        blocks += comparison_blocks(metrics)
+    for name, s in scored.items():
+        blocks += dataset_blocks(name, metrics["datasets"][name], s, other_scored.get(name), all_labels, top_k)
+    return blocks
+
+
+def summary_blocks(metrics: dict) -> list[Block]:
+    rows, overall = [], []
+    for name, d in metrics["datasets"].items():
+        overall.append(
+            [name, str(d["n"]), str(d.get("n_borderline_excluded", 0)), ", ".join(d["labels"]),
+             num(d["macro_f1"]), num(d["micro_f1"])]
+        )
+        for label, m in d["labels"].items():
+            rows.append(
+                [name, label, str(m["n"]), str(m["n_pos"]), num(m["precision"]), num(m["recall"]),
+                 with_ci(m["f1"], m.get("f1_ci")), with_ci(m["pr_auc"], m.get("pr_auc_ci")), num(m["roc_auc"]),
+                 num(m["ece"]), num(m["threshold"])]
+            )
+    return [
+        Heading(2, "Summary", "summary"),
+        Table(["dataset", "rows", "borderline left out", "labels", "macro F1", "micro F1"], overall),
+        Table(
+            ["dataset", "label", "n", "positives", "precision", "recall", "F1 [95 % CI]", "PR-AUC [95 % CI]",
+             "ROC-AUC", "ECE", "threshold"],
+            rows,
+        ),
+    ]
+
+
+def comparison_blocks(metrics: dict) -> list[Block]:
+    other = metrics["compare"]["model"]
+    rows = []
+    for name, d in metrics["compare"]["datasets"].items():
+        for label, entry in d["differences"].items():
+            for metric in ("f1", "pr_auc", "roc_auc"):
+                item = entry[metric]
+                ci = item.get("ci")
+                exceeds = item.get("exceeds_ci")
+                rows.append(
+                    [name, label, metric, num(item["model"]), num(item["other"]),
+                     "–" if item["diff"] is None else f"{item['diff']:+.3f}",
+                     f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "–",
+                     "–" if exceeds is None else ("yes" if exceeds else "no")]
+                )
+        mine = metrics["datasets"][name]["macro_f1"]
+        theirs = d["macro_f1"]
+        diff = None if mine is None or theirs is None else mine - theirs
+        shown = "–" if diff is None else f"{diff:+.3f}"
+        rows.append([name, "(all)", "macro F1", num(mine), num(theirs), shown, "–", "–"])
+    return [
+        Heading(2, f"Comparison with {other['name']}", "comparison"),
+        Para(
+            f"This model minus {other['name']} ({other['kind']}, version {other['version']}"
+            + (f", {other['path']}" if other.get("path") else "")
+            + "), on the same rows. The interval is a 95 % paired bootstrap of the difference; "
+            "'exceeds CI' means it excludes 0 (the difference is larger than resampling noise)."
+        ),
+        Table(["dataset", "label", "metric", "this model", "compared", "difference", "95 % CI of difference",
+               "exceeds CI"], rows),
+    ]
+
+
+def dataset_blocks(name: str, d: dict, s, other, all_labels: Sequence[str], top_k: int) -> list[Block]:
+    key = slug(name)
+    absent = [label for label in all_labels if label not in d["labels"]]
+    blocks: list[Block] = [
+        Heading(2, f"Dataset {name}", f"dataset-{key}"),
+        Para(
+            f"Source: {d['source']}. {d['n']} rows scored"
+            + (f", {d['n_borderline_excluded']} borderline rows left out" if d.get("n_borderline_excluded") else "")
+            + f". Labels: {', '.join(d['labels'])}"
+            + (f"; not carried (absent, not zero): {', '.join(absent)}" if absent else "")
+            + "."
+        ),
+        Images(
+            [
+                (f"{key}_pr.png", pr_plot(s, other, all_labels), f"Precision-recall curves, {name}"),
+                (f"{key}_reliability.png", reliability_plot(s, all_labels), f"Reliability diagram, {name}"),
+            ]
+        ),
+        Heading(3, "Confusion counts"),
+        Table(
+            ["label", "TP", "FP", "FN", "TN", "threshold"],
+            [[label, *(str(m["confusion"][c]) for c in ("tp", "fp", "fn", "tn")), num(m["threshold"])]
+             for label, m in d["labels"].items()],
+        ),
+        Heading(3, "Threshold sweep"),
+        Images([(f"{key}_sweep.png", sweep_plot(s, all_labels), f"Precision, recall and F1 by threshold, {name}")]),
+        sweep_table(s),
+    ]
+    for group, values in d.get("breakdown", {}).items():
+        blocks += [Heading(3, f"By {group}"), breakdown_table(values, s.labels)]
+    blocks += error_blocks(s, top_k)
+    return blocks
+
+
+def sweep_table(s) -> Table:
+    columns = []
+    for j, _label in enumerate(s.labels):
+        rows = s.known[:, j]
+        columns.append(sweep_values(s.targets[rows, j], s.probs[rows, j], SWEEP_TABLE))
+    return Table(
+        ["threshold", *(f"{label} P / R / F1" for label in s.labels)],
+        [[f"{t:.1f}", *(" / ".join(f"{v:.2f}" for v in column[i]) for column in columns)]
+         for i, t in enumerate(SWEEP_TABLE)],
+    )
+
+
+def breakdown_table(values: dict, labels: Sequence[str]) -> Table:
+    rows = []
+    for value, m in values.items():
+        cells = []
+        for label in labels:
+            lm = m["labels"].get(label)
+            cells.append("–" if lm is None else f"{lm['f1']:.3f} ({lm['n_pos']}/{lm['n']})")
+        rows.append([value, str(m["n"]), *cells, num(m["macro_f1"])])
+    return Table(["value", "rows", *(f"{label} F1 (pos/n)" for label in labels), "macro F1"], rows)
+
+
+def top_errors(s, j: int, top_k: int) -> tuple[list[int], list[int]]:
+    """Row indices of the ``top_k`` most confident false positives and false negatives."""
+    known, y, p, t = s.known[:, j], s.targets[:, j], s.probs[:, j], s.thresholds[j]
+    fp = np.flatnonzero(known & (y == 0) & (p >= t))
+    fn = np.flatnonzero(known & (y == 1) & (p < t))
+    fp = fp[np.argsort(-p[fp], kind="stable")][:top_k]
+    fn = fn[np.argsort(p[fn], kind="stable")][:top_k]
+    return fp.tolist(), fn.tolist()
+
+
+def error_blocks(s, top_k: int) -> list[Block]:
+    if top_k <= 0:
+        return []
+    headers = ["label", "score", "row", "text"] + (["highest-scoring sentence"] if s.evidence else [])
+    columns = {3, 4} if s.evidence else {3}
+    blocks: list[Block] = []
+    for kind, pick in (("false positives", 0), ("false negatives", 1)):
+        rows = []
+        for j, label in enumerate(s.labels):
+            for i in top_errors(s, j, top_k)[pick]:
+                row = [label, f"{s.probs[i, j]:.3f}", s.dataset.where[i], shorten(s.dataset.examples[i].text)]
+                if s.evidence:
+                    row.append(shorten(s.evidence[i][j]))
+                rows.append(row)
+        blocks.append(Heading(3, f"Top {kind} (up to {top_k} per label)"))
+        blocks.append(Table(headers, rows, columns) if rows else Para(f"No {kind}."))
+    return blocks
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def render_html(blocks: Sequence[Block], title: str) -> str:
+    parts = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            anchor = f' id="{html.escape(block.anchor)}"' if block.anchor else ""
+            parts.append(f"<h{block.level}{anchor}>{html.escape(block.text)}</h{block.level}>")
+        elif isinstance(block, Para):
+            parts.append(f"<p>{html.escape(block.text)}</p>")
+        elif isinstance(block, Table):
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in block.headers)
+            body = "".join(
+                "<tr>"
+                + "".join(
+                    f'<td class="ar" dir="rtl">{html.escape(c)}</td>' if k in block.text_columns
+                    else f"<td>{html.escape(c)}</td>"
+                    for k, c in enumerate(row)
+                )
+                + "</tr>"
+                for row in block.rows
+            )
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        elif isinstance(block, Images):
+            images = "".join(
+                f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,'
+                f'{base64.b64encode(png).decode("ascii")}"><figcaption>{html.escape(alt)}</figcaption></figure>'
+                for _, png, alt in block.items
+            )
+            parts.append(f'<div class="plots">{images}</div>')
+    template = Template(resources.files("khitab.evaluation").joinpath("report_template.html").read_text("utf-8"))
+    return template.substitute(title=html.escape(title), body="\n".join(parts))
+
+
+def _md_cell(text: str) -> str:
+    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|") or " "
+
+
+def render_markdown(blocks: Sequence[Block], plots_dir: str = "plots") -> str:
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            lines += ["#" * block.level + " " + block.text, ""]
+        elif isinstance(block, Para):
+            lines += [block.text, ""]
+        elif isinstance(block, Table):
+            lines.append("| " + " | ".join(_md_cell(h) for h in block.headers) + " |")
+            lines.append("|" + "|".join("---" for _ in block.headers) + "|")
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
+            lines.append("")
+        elif isinstance(block, Images):
+            lines += [f"![{alt}]({plots_dir}/{file})" for file, _, alt in block.items]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_reports(
+    directory: Path, metrics: dict, scored: Mapping[str, Any], other_scored: Mapping[str, Any], top_k: int = 10
+) -> list[Path]:
+    """Write report.html, report.md and plots/*.png into ``directory``."""
+    blocks = build_blocks(metrics, scored, other_scored, top_k)
+    plots = directory / "plots"
+    plots.mkdir(parents=True, exist_ok=True)
+    for block in blocks:
+        if isinstance(block, Images):
+            for file, png, _ in block.items:
+                (plots / file).write_bytes(png)
+    title = f"Evaluation of {metrics['model']['name']}"
+    (directory / "report.html").write_text(render_html(blocks, title), encoding="utf-8")
+    (directory / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
+    return [directory / "report.html", directory / "report.md", plots]
+
+
+def summary_text(metrics: dict) -> str:
+    """A short plain-text table for the terminal: one line per dataset and label."""
+    header = ("dataset", "label", "n", "pos", "P", "R", "F1 [95% CI]", "PR-AUC", "ECE", "thr")
+    rows = [header]
+    for name, d in metrics["datasets"].items():
+        for label, m in d["labels"].items():
+            ci = m.get("f1_ci")
+            f1 = f"{m['f1']:.3f}" + (f" [{ci[0]:.2f},{ci[1]:.2f}]" if ci else "")
+            rows.append((name, label, str(m["n"]), str(m["n_pos"]), num(m["precision"]), num(m["recall"]), f1,
+                         num(m["pr_auc"]), num(m["ece"]), num(m["threshold"], 2)))
+        rows.append((name, "(macro/micro F1)", str(d["n"]), "", "", "", f"{num(d['macro_f1'])} / {num(d['micro_f1'])}",
+                     "", "", ""))
+    widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)

@@ -1,0 +1,139 @@
+"""Transformer encoder classifier: any Hugging Face encoder with one sigmoid per label.
+
+The weights are a standard ``AutoModelForSequenceClassification`` (``id2label``,
+``problem_type="multi_label_classification"``), so plain ``transformers`` loads them; the
+bundle adds thresholds, calibration and metadata around them. Adapter bundles store only
+what training changed (LoRA weights, head) and rebuild the base from ``base``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from khitab.models.base import SentenceClassifier, manifest_fields
+
+HF_DIR = "hf"
+ADAPTER_DIR = "adapter"
+
+
+@dataclass
+class EncoderClassifier(SentenceClassifier):
+    model: Any = None
+    tokenizer: Any = None
+    normalizer: str = "none"  # "arabert": AraBERT v2 preprocessing, as in pre-training
+    arabert_model: str = "bert-base-arabertv02"
+    max_length: int = 128
+    text_prefix: str = ""
+    base: str | None = None  # set for adapter bundles: the pretrained name to rebuild
+    batch_size: int = 32
+
+    kind: ClassVar[str] = "encoder"
+
+    def __post_init__(self):
+        self._normalize = None
+        if self.normalizer == "arabert":
+            from khitab.text.normalize import ArabertNormalizer
+
+            self._normalize = ArabertNormalizer(self.arabert_model)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def prepare(self, texts: Sequence[str]) -> list[str]:
+        """Text as the encoder saw it in training: normalized, with the model's prefix."""
+        if self._normalize is not None:
+            texts = [self._normalize(t) for t in texts]
+        return [self.text_prefix + t for t in texts]
+
+    def encode(self, texts: Sequence[str]) -> dict[str, list[list[int]]]:
+        return self.tokenizer(self.prepare(texts), truncation=True, max_length=self.max_length)
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        encoded = self.encode(texts)
+        ids = encoded["input_ids"]
+        # Length-sorted batches pad little; results go back to input order.
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
+        self.model.eval()
+        with torch.inference_mode():
+            for begin in range(0, len(order), self.batch_size):
+                chunk = order[begin:begin + self.batch_size]
+                batch = self.tokenizer.pad(
+                    {key: [encoded[key][i] for i in chunk] for key in encoded}, return_tensors="pt"
+                )
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                out[chunk] = self.model(**batch).logits.float().cpu().numpy()
+        return out
+
+    def encoder_settings(self) -> dict[str, Any]:
+        return {
+            "normalizer": self.normalizer,
+            "arabert_model": self.arabert_model,
+            "max_length": self.max_length,
+            "text_prefix": self.text_prefix,
+            "base": self.base,
+        }
+
+    def save_weights(self, directory: Path) -> dict[str, Any]:
+        if self.base is not None and hasattr(self.model, "peft_config"):
+            self.model.save_pretrained(directory / ADAPTER_DIR)
+            return {"encoder": self.encoder_settings(), "adapter": ADAPTER_DIR}
+        model = self.model.merge_and_unload() if hasattr(self.model, "peft_config") else self.model
+        model.save_pretrained(directory / HF_DIR)
+        self.tokenizer.save_pretrained(directory / HF_DIR)
+        return {"encoder": {**self.encoder_settings(), "base": None}, "hf": HF_DIR}
+
+    @classmethod
+    def load(cls, directory: Path, manifest: dict[str, Any]) -> EncoderClassifier:
+        settings = dict(manifest["encoder"])
+        fields = manifest_fields(manifest)
+        if manifest.get("adapter"):
+            from peft import PeftModel
+
+            from khitab.models.pretrained import resolve_pretrained
+
+            base_dir = resolve_pretrained(settings["base"])
+            model = PeftModel.from_pretrained(
+                classification_model(base_dir, fields["labels"]), str(directory / manifest["adapter"])
+            ).merge_and_unload()
+            tokenizer = load_tokenizer(base_dir)
+        else:
+            model = classification_model(str(directory / manifest["hf"]), fields["labels"])
+            tokenizer = load_tokenizer(str(directory / manifest["hf"]))
+        return cls(model=model.eval(), tokenizer=tokenizer, **settings, **fields)
+
+    @classmethod
+    def from_hf_directory(cls, directory: Path) -> EncoderClassifier:
+        """A plain sequence-classification folder, used as it is: its own tokenizer, no
+        normalization, its max length, thresholds 0.5."""
+        from transformers import AutoModelForSequenceClassification
+
+        model = AutoModelForSequenceClassification.from_pretrained(str(directory)).eval()
+        tokenizer = load_tokenizer(str(directory))
+        labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        limit = min(getattr(tokenizer, "model_max_length", 512) or 512, 512)
+        return cls(model=model, tokenizer=tokenizer, labels=labels, name=Path(directory).name, max_length=limit)
+
+
+def classification_model(path: str, labels: Sequence[str]):
+    from transformers import AutoModelForSequenceClassification
+
+    return AutoModelForSequenceClassification.from_pretrained(
+        path,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+        problem_type="multi_label_classification",
+    )
+
+
+def load_tokenizer(path: str):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
