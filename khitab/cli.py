@@ -182,6 +182,72 @@ def calibrate(
         say(f"saved temperatures into {path}")
 
 
+data_app = typer.Typer(no_args_is_help=True, help="Inspect and check labeled data.")
+app.add_typer(data_app, name="data")
+DEFAULT_CORPUS = Path("data/authored")
+
+
+def corpus_path(path: Optional[Path]) -> Path:
+    from khitab.defaults import project_root
+
+    return path or project_root() / DEFAULT_CORPUS
+
+
+@data_app.command("validate")
+def data_validate(
+    path: Annotated[Optional[Path], typer.Argument(help="Corpus file or folder (default data/authored).")] = None,
+    labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
+) -> None:
+    """Schema, empty or non-Arabic text, duplicates, near-duplicates and leaks between splits."""
+    from khitab.data.validate import validate_corpus
+    from khitab.defaults import default_labels_path
+
+    with user_errors():
+        target = corpus_path(path)
+        report = validate_corpus(target, load_labels(labels or default_labels_path()).names)
+    for warning in report.warnings:
+        say(f"warning: {warning}")
+    for error in report.errors:
+        say(f"error: {error}")
+    verdict = "ok" if report.ok else "FAILED"
+    typer.echo(f"{target}: {report.rows} rows, {len(report.errors)} errors, {len(report.warnings)} warnings: {verdict}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@data_app.command("stats")
+def data_stats(
+    path: Annotated[Optional[Path], typer.Argument(help="Corpus file or folder (default data/authored).")] = None,
+    external: Annotated[
+        Optional[list[str]], typer.Option(help="Also count an external source (repeatable), e.g. osact2022.")
+    ] = None,
+    external_root: Annotated[Optional[Path], typer.Option(help="Folder of external datasets.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
+) -> None:
+    """Counts per label, source, split, dialect and register, and label co-occurrence."""
+    from khitab.data.corpus import load_corpus
+    from khitab.data.stats import corpus_stats
+    from khitab.defaults import default_labels_path, project_root
+
+    with user_errors():
+        names = load_labels(labels or default_labels_path()).names
+        examples = load_corpus(corpus_path(path), names)
+        if external:
+            from khitab.data.external import load_source
+
+            root = external_root or project_root().parent / "shared" / "data" / "external"
+            for source in external:
+                examples += load_source(source, root)
+        stats = corpus_stats(examples, names)
+    if as_json:
+        typer.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        from khitab.inference.render import print_stats
+
+        print_stats(stats, names)
+
+
 def main() -> None:  # console-script entry point
     from transformers.utils import logging as hf_logging
 

@@ -93,6 +93,10 @@ def fit_temperature(y: np.ndarray, logits: np.ndarray) -> float | None:
     return float(np.exp(result.x))
 
 
+def at_bound(temperature: float) -> bool:
+    return not T_MIN * 1.01 < temperature < T_MAX / 1.01
+
+
 def remap_threshold(threshold: float, old_temperature: float, new_temperature: float) -> float:
     """The probability threshold under ``new_temperature`` that flags exactly the logits
     ``threshold`` flagged under ``old_temperature``."""
@@ -173,6 +177,7 @@ def calibrate_bundle(path: Path | str, dataset, log: Callable[[str], None] = lam
         log(
             f"{fit.label}: temperature {old:.3f} -> {fit.temperature:.3f}, NLL {fit.nll_before:.4f} -> "
             f"{fit.nll_after:.4f}, ECE {fit.ece_before:.4f} -> {fit.ece_after:.4f} (n={fit.n})"
+            + (" at the search bound: the data barely constrains it" if at_bound(fit.temperature) else "")
         )
     model.thresholds, model.temperature = thresholds, temperature
     model.metadata = {

@@ -61,18 +61,16 @@ def score_dataset(model: SentenceClassifier, dataset: EvalDataset, unit: str = "
     if unit == "sentence":
         probs = model.predict_proba(dataset.texts)[:, columns]
         return Scored(dataset, labels, probs, targets, known, thresholds)
-    sentences, owner = [], []
-    for i, text in enumerate(dataset.texts):
-        pieces = [span.text for span in split_sentences(text)] or [text]
-        sentences.extend(pieces)
-        owner.extend([i] * len(pieces))
+    sentences, starts = [], []
+    for text in dataset.texts:
+        starts.append(len(sentences))
+        sentences.extend([span.text for span in split_sentences(text)] or [text])
     sentence_probs = model.predict_proba(sentences)[:, columns]
-    owner_array = np.asarray(owner)
+    bounds = [*starts, len(sentences)]
     probs = np.zeros((len(dataset), len(labels)))
     evidence = []
     for i in range(len(dataset)):
-        rows = np.flatnonzero(owner_array == i)
-        best = rows[np.argmax(sentence_probs[rows], axis=0)]
+        best = bounds[i] + np.argmax(sentence_probs[bounds[i] : bounds[i + 1]], axis=0)
         probs[i] = sentence_probs[best, np.arange(len(labels))]
         evidence.append([sentences[k] for k in best])
     return Scored(dataset, labels, probs, targets, known, thresholds, evidence)
@@ -297,7 +295,7 @@ def row_verdicts(scored: Scored) -> list[str]:
             p, t, y = scored.probs[i, j], scored.thresholds[j], int(scored.targets[i, j])
             ok = (p >= t) == bool(y)
             right &= ok
-            parts.append(f"{label} {p:.2f}{'≥' if p >= t else '<'}{t:.2f} gold {y}{'' if ok else ' ✗'}")
+            parts.append(f"{label} {p:.3f}{'≥' if p >= t else '<'}{t:.3f} gold {y}{'' if ok else ' ✗'}")
         text = example.text if len(example.text) <= 60 else example.text[:59] + "…"
         lines.append(f"{scored.dataset.where[i]}  {'right' if right else 'WRONG'}  {'; '.join(parts)}  | {text}")
     return lines

@@ -27,3 +27,35 @@ def print_table(rows: Sequence[SentenceScore], labels: Sequence[str], title: str
             row.text,
         )
     Console(width=max(160, Console().width)).print(table)
+
+
+def print_stats(stats: dict, labels: Sequence[str]) -> None:
+    """Corpus statistics (from ``khitab.data.stats.corpus_stats``) as terminal tables."""
+    console = Console(width=max(120, Console().width))
+    console.print(
+        f"rows {stats['rows']}, groups {stats['groups']}, borderline {stats['borderline']}, "
+        f"all-negative {stats['all_negative']} ({stats['all_negative'] / max(stats['rows'], 1):.0%}), "
+        f"words min/median/max {stats['words']['min']}/{stats['words']['median']}/{stats['words']['max']}"
+    )
+    table = Table(title="positives / known, per split and source")
+    table.add_column("part")
+    table.add_column("rows", justify="right")
+    for label in labels:
+        table.add_column(label, justify="right")
+    parts = [("all", stats)] + [(f"split {k}", v) for k, v in stats["splits"].items()]
+    parts += [(f"source {k}", v) for k, v in stats["sources"].items()]
+    for name, part in parts:
+        table.add_row(
+            name, str(part["rows"]),
+            *(f"{part['labels'][lb]['positive']}/{part['labels'][lb]['known']}" for lb in labels),
+        )
+    console.print(table)
+    co = Table(title="label co-occurrence (rows positive for both)")
+    co.add_column("")
+    for label in labels:
+        co.add_column(label, justify="right")
+    for label in labels:
+        co.add_row(label, *(str(stats["cooccurrence"][label][other]) for other in labels))
+    console.print(co)
+    for key in ("combinations", "dialects", "registers"):
+        console.print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in stats[key].items()))

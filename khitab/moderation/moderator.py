@@ -1,0 +1,175 @@
+"""The moderation hook: text in, a decision with its evidence out.
+
+    moderator = Moderator(load_model("bundles/x"), load_policy("configs/policy.yaml"))
+    decision = moderator("...")              # == moderator.check(text)
+    decisions = moderator.check_many(texts)  # one forward pass for all their sentences
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from khitab.models.base import SentenceClassifier, SentenceScore
+from khitab.moderation.policy import ACTIONS, Policy, PolicyError, load_policy
+from khitab.text.language import arabic_ratio
+from khitab.text.split import Span, split_sentences
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one text and why.
+
+    ``action``: allow / review / block. ``labels``: the labels whose own action is the
+    decision's action (empty for allow). ``label_actions`` and ``scores`` give every label's
+    action and rolled-up document score. ``evidence``: output rows (the project's schema,
+    offsets into the checked text) of the sentences behind each triggered label, each with
+    the ``labels`` it supports. ``warnings``: e.g. ``{"code": "language", ...}`` for text that
+    is not mainly Arabic (still scored)."""
+
+    action: str
+    labels: list[str]
+    label_actions: dict[str, str]
+    scores: dict[str, float]
+    evidence: list[dict[str, Any]]
+    model: str
+    model_version: str
+    policy_version: str
+    doc_id: str = ""
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "action": self.action,
+            "labels": list(self.labels),
+            "label_actions": dict(self.label_actions),
+            "scores": {k: round(v, 6) for k, v in self.scores.items()},
+            "evidence": [dict(e) for e in self.evidence],
+            "warnings": [dict(w) for w in self.warnings],
+            "model": self.model,
+            "model_version": self.model_version,
+            "policy_version": self.policy_version,
+        }
+
+
+def language_warning(text: str, min_ratio: float) -> dict[str, Any] | None:
+    """A ``language`` warning when less than ``min_ratio`` of the letters are Arabic."""
+    ratio = arabic_ratio(text)
+    if ratio >= min_ratio or min_ratio == 0:
+        return None
+    return {
+        "code": "language",
+        "message": f"text is not mainly Arabic (Arabic share of letters {ratio:.2f} < {min_ratio:.2f}); "
+        "scored anyway, scores may not be meaningful",
+        "arabic_ratio": round(ratio, 4),
+    }
+
+
+class Moderator:
+    """A model plus a policy. ``model`` and ``policy`` may be paths (a bundle folder, a YAML
+    file); ``policy=None`` reads ``configs/policy.yaml``. A policy naming labels the model
+    does not score is rejected here (``PolicyError``)."""
+
+    def __init__(self, model: SentenceClassifier | str | Path, policy: Policy | str | Path | None = None):
+        if not isinstance(model, SentenceClassifier):
+            from khitab.models.bundle import load_model
+
+            model = load_model(model)
+        if not isinstance(policy, Policy):
+            policy = load_policy(policy)
+        self.model = model
+        self.policy = policy
+        self.rules = policy.resolve(list(model.labels), dict(model.thresholds))
+        self._threshold_vector = model.threshold_vector()
+
+    def __call__(self, text: str, doc_id: str = "") -> Decision:
+        return self.check(text, doc_id)
+
+    def check(self, text: str, doc_id: str = "") -> Decision:
+        return self.check_many([text], [doc_id])[0]
+
+    def check_many(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> list[Decision]:
+        """Decisions for ``texts``, in order; their sentences are scored in one call."""
+        texts = list(texts)
+        ids = [""] * len(texts) if doc_ids is None else [str(d) for d in doc_ids]
+        if len(ids) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(ids)} doc_ids")
+        splits = [self.split(text) for text in texts]
+        probs = self.model.predict_proba([span.text for spans in splits for span in spans])
+        decisions, at = [], 0
+        for text, doc_id, spans in zip(texts, ids, splits):
+            decisions.append(self.decide(text, spans, probs[at:at + len(spans)], doc_id))
+            at += len(spans)
+        return decisions
+
+    @staticmethod
+    def split(text: str) -> list[Span]:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        return split_sentences(text)
+
+    def decide(self, text: str, spans: Sequence[Span], probs: np.ndarray, doc_id: str = "") -> Decision:
+        """The decision for ``text`` from its sentence ``spans`` and their probabilities
+        (``len(spans)`` x model labels), e.g. scored elsewhere in a larger batch."""
+        probs = np.asarray(probs, dtype=np.float64).reshape(len(spans), len(self.rules))
+        warnings = []
+        if not spans:
+            warnings.append({"code": "empty", "message": "no sentence to score; allowed"})
+        else:
+            warning = language_warning(text, self.policy.min_arabic_ratio)
+            if warning:
+                warnings.append(warning)
+        scores, label_actions, evidence_for = {}, {}, {}
+        for j, rule in enumerate(self.rules):
+            column = probs[:, j]
+            scores[rule.name] = rule.rollup.document_score(column)
+            label_actions[rule.name] = rule.action(scores[rule.name])
+            if label_actions[rule.name] != "allow":
+                evidence_for[rule.name] = self._evidence_indices(column, rule.review)
+        action = max(label_actions.values(), key=ACTIONS.index, default="allow")
+        triggered = [name for name, a in label_actions.items() if a == action and action != "allow"]
+        evidence = []
+        for i in sorted({i for indices in evidence_for.values() for i in indices}):
+            span = spans[i]
+            row = SentenceScore(
+                doc_id, i, span.start, span.end, span.text,
+                {rule.name: float(probs[i, j]) for j, rule in enumerate(self.rules)},
+                [rule.name for j, rule in enumerate(self.rules) if probs[i, j] >= self._threshold_vector[j]],
+            ).to_row()
+            row["labels"] = [name for name, indices in evidence_for.items() if i in indices]
+            evidence.append(row)
+        return Decision(
+            action=action,
+            labels=triggered,
+            label_actions=label_actions,
+            scores=scores,
+            evidence=evidence,
+            model=self.model.name,
+            model_version=self.model.version,
+            policy_version=self.policy.version,
+            doc_id=doc_id,
+            warnings=warnings,
+        )
+
+    def _evidence_indices(self, column: np.ndarray, review: float) -> list[int]:
+        """The highest-scoring sentences at or above the review threshold; when none is (a
+        ``noisy_or`` sum of moderate scores), the highest-scoring ones."""
+        order = [int(i) for i in np.argsort(-column, kind="stable")]
+        above = [i for i in order if column[i] >= review]
+        return (above or order)[: self.policy.max_evidence]
+
+    def describe(self) -> dict[str, Any]:
+        """Model, policy version and the effective per-label rules (for logs and /readyz)."""
+        return {
+            "model": self.model.name,
+            "model_version": self.model.version,
+            "policy_version": self.policy.version,
+            "labels": {rule.name: rule.to_dict() for rule in self.rules},
+        }
+
+
+__all__ = ["Decision", "Moderator", "PolicyError"]
