@@ -80,7 +80,20 @@ class EncoderConfig(_Strict):
     tiny_vocab_size: int = 4000  # only for pretrained: tiny
 
 
-ModelConfig = Annotated[Union[TfidfConfig, EncoderConfig], Field(discriminator="kind")]
+class EmbedLinearConfig(_Strict):
+    """A frozen pretrained encoder's mean-pooled sentence embedding + logistic regression."""
+
+    kind: Literal["embed_linear"] = "embed_linear"
+    pretrained: str
+    normalizer: Literal["arabert", "none"] = "none"
+    arabert_model: str = "bert-base-arabertv02"
+    max_length: int = Field(default=128, ge=8)
+    text_prefix: str = ""
+    C: float = Field(default=1.0, gt=0)
+    class_weight: Literal["balanced"] | None = "balanced"
+
+
+ModelConfig = Annotated[Union[TfidfConfig, EncoderConfig, EmbedLinearConfig], Field(discriminator="kind")]
 
 
 class ThresholdConfig(_Strict):

@@ -111,7 +111,10 @@ def _loaders() -> dict[str, Any]:
         from khitab.models.encoder import EncoderClassifier
     except ImportError:  # the encoder module arrives with the encoder issue
         return loaders
+    from khitab.models.embed_linear import EmbedLinearClassifier
+
     loaders["encoder"] = EncoderClassifier.load
+    loaders["embed_linear"] = EmbedLinearClassifier.load
     return loaders
 
 

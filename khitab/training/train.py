@@ -62,6 +62,10 @@ def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log) -
             data.train.texts, targets, known, labels, config.model, config.name,
             sample_weight=np.asarray(data.train.weights), seed=config.seed,
         )
+    if config.model.kind == "embed_linear":
+        from khitab.models.embed_linear import fit_embed_linear
+
+        return fit_embed_linear(config.model, data, labels, config.name, seed=config.seed)
     from khitab.training.encoder_trainer import fit_encoder
 
     return fit_encoder(config, data, labels, log)

@@ -1,0 +1,118 @@
+"""Frozen encoder + linear heads: mean-pooled, L2-normalised sentence embeddings (the e5
+convention) scored by one logistic regression per label. Only the heads are trained, so the
+bundle holds a few kilobytes of NPZ plus the name of the base, rebuilt offline at load."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from khitab.models.base import SentenceClassifier, manifest_fields
+
+HEADS_FILE = "heads.npz"
+
+
+@dataclass
+class EmbedLinearClassifier(SentenceClassifier):
+    encoder: Any = None
+    tokenizer: Any = None
+    base: str = ""
+    normalizer: str = "none"
+    arabert_model: str = "bert-base-arabertv02"
+    max_length: int = 128
+    text_prefix: str = ""
+    coef: np.ndarray | None = None  # (labels, hidden)
+    intercept: np.ndarray | None = None
+    batch_size: int = 32
+
+    kind: ClassVar[str] = "embed_linear"
+
+    def __post_init__(self):
+        self._normalize = None
+        if self.normalizer == "arabert":
+            from khitab.text.normalize import ArabertNormalizer
+
+            self._normalize = ArabertNormalizer(self.arabert_model)
+
+    def prepare(self, texts: Sequence[str]) -> list[str]:
+        if self._normalize is not None:
+            texts = [self._normalize(t) for t in texts]
+        return [self.text_prefix + t for t in texts]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), hidden) unit vectors; batches sorted by length, input order kept."""
+        encoded = self.tokenizer(self.prepare(texts), truncation=True, max_length=self.max_length)
+        ids = encoded["input_ids"]
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        out = np.zeros((len(ids), self.encoder.config.hidden_size), dtype=np.float32)
+        self.encoder.eval()
+        with torch.inference_mode():
+            for begin in range(0, len(order), self.batch_size):
+                chunk = order[begin:begin + self.batch_size]
+                batch = self.tokenizer.pad({k: [encoded[k][i] for i in chunk] for k in encoded}, return_tensors="pt")
+                hidden = self.encoder(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+                out[chunk] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+        return out
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed(texts) @ self.coef.T + self.intercept
+
+    def save_weights(self, directory: Path) -> dict[str, Any]:
+        np.savez(directory / HEADS_FILE, coef=self.coef, intercept=self.intercept)
+        settings = {
+            "base": self.base,
+            "normalizer": self.normalizer,
+            "arabert_model": self.arabert_model,
+            "max_length": self.max_length,
+            "text_prefix": self.text_prefix,
+        }
+        return {"embed_linear": settings, "files": [HEADS_FILE]}
+
+    @classmethod
+    def load(cls, directory: Path, manifest: dict[str, Any]) -> EmbedLinearClassifier:
+        settings = dict(manifest["embed_linear"])
+        with np.load(directory / HEADS_FILE, allow_pickle=False) as heads:
+            coef, intercept = heads["coef"], heads["intercept"]
+        encoder, tokenizer = load_encoder(settings["base"])
+        return cls(encoder=encoder, tokenizer=tokenizer, coef=coef, intercept=intercept, **settings,
+                   **manifest_fields(manifest))
+
+
+def load_encoder(base: str):
+    from transformers import AutoModel, AutoTokenizer
+
+    from khitab.models.pretrained import resolve_pretrained
+
+    path = resolve_pretrained(base)
+    return AutoModel.from_pretrained(path, add_pooling_layer=False).eval(), AutoTokenizer.from_pretrained(path)
+
+
+def fit_embed_linear(config, data, labels: Sequence[str], name: str, seed: int = 0) -> EmbedLinearClassifier:
+    """Embed the training sentences once with the frozen encoder, then fit the heads on the
+    rows where each label is known, weighted by source."""
+    from sklearn.linear_model import LogisticRegression
+
+    encoder, tokenizer = load_encoder(config.pretrained)
+    model = EmbedLinearClassifier(
+        labels=list(labels), name=name, encoder=encoder, tokenizer=tokenizer, base=config.pretrained,
+        normalizer=config.normalizer, arabert_model=config.arabert_model, max_length=config.max_length,
+        text_prefix=config.text_prefix,
+    )
+    features = model.embed(data.train.texts)
+    targets, known = data.train.matrices(labels)
+    weights = np.asarray(data.train.weights, dtype=float)
+    coef = np.zeros((len(labels), features.shape[1]))
+    intercept = np.zeros(len(labels))
+    for j, label in enumerate(labels):
+        rows = known[:, j]
+        clf = LogisticRegression(C=config.C, class_weight=config.class_weight, max_iter=5000, random_state=seed)
+        clf.fit(features[rows], targets[rows, j], sample_weight=weights[rows])
+        coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
+    model.coef, model.intercept = coef, intercept
+    return model
