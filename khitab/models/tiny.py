@@ -54,9 +54,24 @@ def _interleave(first: list[str], second: list[str]):
             yield second[i]
 
 
+TINY_ARCHITECTURE = {
+    "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128,
+    "max_position_embeddings": 128,
+}
+
+
 def build_tiny_encoder(texts: Sequence[str], directory: Path, vocab_size: int = 4000, seed: int = 0) -> Path:
     """Save a WordPiece tokenizer built from ``texts`` and a randomly initialised 2-layer
     BERT into ``directory``; returns ``directory``."""
+    return build_random_encoder(texts, directory, vocab_size, seed, TINY_ARCHITECTURE)
+
+
+def build_random_encoder(
+    texts: Sequence[str], directory: Path, vocab_size: int, seed: int, architecture: dict
+) -> Path:
+    """A randomly initialised BERT of any ``architecture`` (BertConfig fields; the defaults are
+    BERT-base, AraBERT v2's shape) with a WordPiece vocabulary built from ``texts``: for speed
+    measurements, random weights cost the same as trained ones."""
     import torch
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
@@ -73,14 +88,16 @@ def build_tiny_encoder(texts: Sequence[str], directory: Path, vocab_size: int = 
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]",
-        model_max_length=128,
+        model_max_length=min(config_max_positions(architecture), 512),
     )
-    config = BertConfig(
-        vocab_size=len(vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=128, max_position_embeddings=128, pad_token_id=0,
-    )
+    config = BertConfig(vocab_size=max(len(vocab), architecture.get("vocab_size", 0)), pad_token_id=0,
+                        **{k: v for k, v in architecture.items() if k != "vocab_size"})
     torch.manual_seed(seed)
     directory = Path(directory)
     BertModel(config).save_pretrained(directory)
     fast.save_pretrained(directory)
     return directory
+
+
+def config_max_positions(architecture: dict) -> int:
+    return int(architecture.get("max_position_embeddings", 512))
