@@ -93,7 +93,21 @@ class EmbedLinearConfig(_Strict):
     class_weight: Literal["balanced"] | None = "balanced"
 
 
-ModelConfig = Annotated[Union[TfidfConfig, EncoderConfig, EmbedLinearConfig], Field(discriminator="kind")]
+class EnsembleMember(_Strict):
+    bundle: Path  # a trained bundle (relative to the config's root)
+    weight: float = Field(default=1.0, gt=0)
+
+
+class EnsembleConfig(_Strict):
+    """A weighted mean of trained bundles' probabilities; only thresholds are tuned here."""
+
+    kind: Literal["ensemble"] = "ensemble"
+    members: list[EnsembleMember] = Field(min_length=1)
+
+
+ModelConfig = Annotated[
+    Union[TfidfConfig, EncoderConfig, EmbedLinearConfig, EnsembleConfig], Field(discriminator="kind")
+]
 
 
 class ThresholdConfig(_Strict):
@@ -183,8 +197,13 @@ def resolve_paths(config: TrainConfig, root: Path) -> TrainConfig:
             for name in ("corpus", "seed_gold", "seed_text", "external_root")
         }
     )
+    model = config.model
+    if model.kind == "ensemble":
+        members = [m.model_copy(update={"bundle": absolute(m.bundle)}) for m in model.members]
+        model = model.model_copy(update={"members": members})
     return config.model_copy(
-        update={"labels": absolute(config.labels), "output_dir": absolute(config.output_dir), "data": data}
+        update={"labels": absolute(config.labels), "output_dir": absolute(config.output_dir), "data": data,
+                "model": model}
     )
 
 

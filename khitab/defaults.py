@@ -6,7 +6,8 @@ from pathlib import Path
 
 from khitab.config import load_train_config
 
-DEFAULT_TRAIN_CONFIG = Path("configs/baseline.yaml")
+SHIPPED_DEFAULT = Path("bundles/default")  # committed: adapter + head + thresholds (configs/e5_lora.yaml)
+DEFAULT_TRAIN_CONFIG = Path("configs/baseline.yaml")  # the fallback, built in seconds when none is shipped
 
 
 def project_root() -> Path:
@@ -20,7 +21,11 @@ def default_labels_path() -> Path:
 
 
 def default_bundle(log: Callable[[str], None] = print, config_path: Path | None = None) -> Path:
-    """Path of the default bundle, trained first from its config if it does not exist."""
+    """The shipped default bundle; without one (or given ``config_path``), the bundle that
+    config trains, built first if it does not exist yet."""
+    shipped = project_root() / SHIPPED_DEFAULT
+    if config_path is None and (shipped / "bundle.json").is_file():
+        return shipped
     config_path = config_path or project_root() / DEFAULT_TRAIN_CONFIG
     from khitab.training.train import bundle_path, train
 

@@ -112,9 +112,11 @@ def _loaders() -> dict[str, Any]:
     except ImportError:  # the encoder module arrives with the encoder issue
         return loaders
     from khitab.models.embed_linear import EmbedLinearClassifier
+    from khitab.models.ensemble import EnsembleClassifier
 
     loaders["encoder"] = EncoderClassifier.load
     loaders["embed_linear"] = EmbedLinearClassifier.load
+    loaders["ensemble"] = EnsembleClassifier.load
     return loaders
 
 

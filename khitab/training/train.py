@@ -62,6 +62,10 @@ def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log) -
             data.train.texts, targets, known, labels, config.model, config.name,
             sample_weight=np.asarray(data.train.weights), seed=config.seed,
         )
+    if config.model.kind == "ensemble":
+        from khitab.models.ensemble import build_ensemble
+
+        return build_ensemble(config.model, labels, config.name)
     if config.model.kind == "embed_linear":
         from khitab.models.embed_linear import fit_embed_linear
 

@@ -1,0 +1,74 @@
+"""Several trained bundles as one model: the weighted mean of their probabilities.
+
+Members score the same sentences independently (a character n-gram model and a pretrained
+encoder make different mistakes); the bundle stores each member as a sub-bundle, so loading
+stays pickle-free and each member keeps its own preprocessing.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from khitab.models.base import SentenceClassifier, manifest_fields
+
+MEMBERS_DIR = "members"
+EPS = 1e-7
+
+
+@dataclass
+class EnsembleClassifier(SentenceClassifier):
+    members: list[SentenceClassifier] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+
+    kind: ClassVar[str] = "ensemble"
+
+    def member_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(members, texts, labels), each member's columns reordered to our label order."""
+        stacked = []
+        for member in self.members:
+            order = [member.labels.index(label) for label in self.labels]
+            stacked.append(member.predict_proba(texts)[:, order])
+        return np.stack(stacked)
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        weights = np.asarray(self.weights, dtype=np.float64)
+        mean = np.tensordot(weights / weights.sum(), self.member_probabilities(texts), axes=1)
+        mean = np.clip(mean, EPS, 1 - EPS)
+        return np.log(mean / (1 - mean))
+
+    def save_weights(self, directory: Path) -> dict[str, Any]:
+        from khitab.models.bundle import save_bundle
+
+        names = []
+        for i, member in enumerate(self.members):
+            name = f"{MEMBERS_DIR}/{i}-{member.kind}"
+            save_bundle(member, directory / name, card=_member_card(member))
+            names.append(name)
+        return {"ensemble": {"members": names, "weights": [float(w) for w in self.weights]}}
+
+    @classmethod
+    def load(cls, directory: Path, manifest: dict[str, Any]) -> EnsembleClassifier:
+        from khitab.models.bundle import load_model
+
+        spec = manifest["ensemble"]
+        members = [load_model(directory / name) for name in spec["members"]]
+        return cls(members=members, weights=list(spec["weights"]), **manifest_fields(manifest))
+
+
+def _member_card(member: SentenceClassifier) -> str:
+    from khitab.models.bundle import default_card
+
+    return default_card(member)
+
+
+def build_ensemble(config, labels: Sequence[str], name: str) -> EnsembleClassifier:
+    from khitab.models.bundle import load_model
+
+    members = [load_model(m.bundle, labels=list(labels)) for m in config.members]
+    return EnsembleClassifier(
+        labels=list(labels), name=name, members=members, weights=[m.weight for m in config.members]
+    )
