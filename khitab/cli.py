@@ -248,6 +248,109 @@ def data_stats(
         print_stats(stats, names)
 
 
+@app.command()
+def serve(
+    model: Annotated[Optional[Path], typer.Option(help="Model bundle or Hugging Face folder (default bundle).")] = None,
+    policy: Annotated[Optional[Path], typer.Option(help="Moderation policy YAML (configs/policy.yaml).")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
+    labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
+    max_body_bytes: Annotated[int, typer.Option(min=1, help="Largest request body (413 above).")] = 1_048_576,
+    max_texts: Annotated[int, typer.Option(min=1, help="Texts per request (422 above).")] = 64,
+    max_chars: Annotated[int, typer.Option(min=1, help="Characters per text (422 above).")] = 20_000,
+    max_batch: Annotated[int, typer.Option(min=1, help="Sentences per forward pass.")] = 64,
+    max_wait_ms: Annotated[float, typer.Option(min=0, help="How long a forward pass waits for more requests.")] = 5.0,
+    microbatch: Annotated[bool, typer.Option(help="Share forward passes between concurrent requests.")] = True,
+    threads: Annotated[
+        Optional[int], typer.Option(min=1, help="Torch threads for the model (default: one per core; 1 on a busy box).")
+    ] = None,
+    shutdown_timeout: Annotated[float, typer.Option(min=0, help="Seconds in-flight requests get on SIGTERM.")] = 30.0,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Serve scoring and moderation over HTTP (FastAPI on uvicorn) until SIGINT/SIGTERM."""
+    from khitab.inference.service import ServiceLimits, create_app
+    from khitab.inference.service import serve as run_server
+    from khitab.moderation import PolicyError, load_policy
+
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+    with user_errors():
+        try:
+            loaded_policy = load_policy(policy)
+            application = create_app(resolve_model(model, labels), loaded_policy, ServiceLimits(
+                max_body_bytes=max_body_bytes, max_texts=max_texts, max_chars=max_chars, max_batch=max_batch,
+                max_wait_ms=max_wait_ms, microbatch=microbatch,
+            ))
+        except PolicyError as exc:
+            raise ConfigError(str(exc)) from exc
+    run_server(application, host, port, shutdown_timeout=shutdown_timeout, log_level=log_level, access_log=access_log)
+
+
+@app.command()
+def batch(
+    input: Annotated[Path, typer.Argument(help="JSONL, CSV or Parquet file, or a folder of .txt files.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file (.jsonl, .csv, .parquet).")],
+    model: Annotated[Optional[Path], typer.Option(help="Model bundle or Hugging Face folder.")] = None,
+    text_field: Annotated[str, typer.Option(help="Field or column holding the text.")] = "text",
+    id_field: Annotated[str, typer.Option(help="Field or column holding the id (default: row number).")] = "id",
+    format: Annotated[
+        Optional[str], typer.Option("--format", help="Output format: jsonl|csv|parquet (default: from --output).")
+    ] = None,
+    input_format: Annotated[Optional[str], typer.Option(help="jsonl|csv|parquet|txt (default: from INPUT).")] = None,
+    level: Annotated[str, typer.Option(help="sentence: a row per sentence; document: max per label.")] = "sentence",
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run (same --output).")] = False,
+    backend: Annotated[str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU).")] = "torch",
+    quantize: Annotated[Optional[str], typer.Option(help="int8: dynamic int8 quantisation (onnx backend).")] = None,
+    device: Annotated[str, typer.Option(help="auto (GPU with bf16 when present), cpu or cuda.")] = "auto",
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Input rows per resumable chunk.")] = 1000,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Padded tokens per forward batch.")] = 4096,
+    batch_size: Annotated[int, typer.Option(min=1, help="Sentences per forward batch at most.")] = 32,
+    threads: Annotated[Optional[int], typer.Option(min=1, help="CPU threads (default: all cores).")] = None,
+    top: Annotated[int, typer.Option(min=0, help="Top sentences kept per document (--level document).")] = 3,
+    errors: Annotated[Optional[Path], typer.Option(help="Errors file (default OUT_STEM.errors.jsonl).")] = None,
+    engine: Annotated[str, typer.Option(help="local (default) or ray (Ray Data actor pool; Parquet).")] = "local",
+    ray_address: Annotated[
+        Optional[str], typer.Option(help="Ray cluster: auto, ray://HEAD:10001 (default: RAY_ADDRESS or local).")
+    ] = None,
+    actors: Annotated[int, typer.Option(min=1, help="Ray actors scoring in parallel.")] = 2,
+    gpus_per_actor: Annotated[float, typer.Option(min=0, help="GPUs per Ray actor (0: CPU actors).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
+) -> None:
+    """Score a large input, fast and resumably: rows out, bad rows to an errors file."""
+    from khitab.defaults import default_bundle, default_labels_path
+
+    log = (lambda _: None) if quiet else say
+    with user_errors():
+        path = model or default_bundle(log=log)
+        classifier = load_model(path, labels=load_labels(labels or default_labels_path()).names)
+        if engine == "ray":
+            from khitab.inference.ray_engine import run_ray
+
+            summary = run_ray(
+                str(input), str(output), str(path), text_field=text_field, id_field=id_field, level=level,
+                backend=backend, quantize=quantize, device=device, num_actors=actors,
+                num_gpus_per_actor=gpus_per_actor, threads=threads, max_tokens=max_tokens, max_batch=batch_size,
+                top_k=top, address=ray_address, log=log,
+            )
+        elif engine == "local":
+            from khitab.inference.batch import run_batch
+
+            summary = run_batch(
+                input, output, classifier, model_path=path, text_field=text_field, id_field=id_field,
+                input_format=input_format, output_format=format, level=level, resume=resume, backend=backend,
+                quantize=quantize, device=device, chunk_rows=chunk_rows, max_tokens=max_tokens,
+                max_batch=batch_size, threads=threads, top_k=top, errors_path=errors, progress=not quiet, log=log,
+            )
+        else:
+            raise InputError(f"unknown engine {engine!r} (local or ray)")
+    if not quiet:
+        say(summary.text())
+
+
 def main() -> None:  # console-script entry point
     from transformers.utils import logging as hf_logging
 

@@ -68,10 +68,10 @@ def scorable(examples: Sequence[Example]) -> list[Example]:
 def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
     notes: list[str] = []
     corpus: list[Example] = []
-    if config.corpus is not None and config.corpus.exists():
+    if config.corpus is not None:
+        if not config.corpus.exists():
+            raise FileNotFoundError(f"{config.corpus}: corpus not found (data.corpus)")
         corpus = scorable(load_corpus(config.corpus, labels))
-    elif config.corpus is not None:
-        notes.append(f"corpus {config.corpus} not found")
     train = LabeledSet(select(corpus, "train"))
     dev = LabeledSet(select(corpus, "dev"))
     test = LabeledSet(select(corpus, "test"))

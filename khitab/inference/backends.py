@@ -25,7 +25,6 @@ import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -34,6 +33,10 @@ from khitab.models.bundle import BundleError
 
 BACKENDS = ("torch", "onnx")
 QUANTIZE = (None, "int8")
+# Padded tokens and sentences per forward batch: length-sorted batches this size keep the
+# matrix products large (M = batch x length rows) while padding stays a few per cent.
+DEFAULT_MAX_TOKENS = 4096
+DEFAULT_MAX_BATCH = 32
 PARITY_TOLERANCE = {"fp32": 1e-4, "int8": 0.02, "bf16": 0.02}
 ONNX_DIR = "onnx"
 OPSET = 17
@@ -83,10 +86,13 @@ def pad_batch(ids: Sequence[Sequence[int]], input_names: Sequence[str], pad_id: 
 
 
 class TorchEngine:
-    """The Hugging Face model's forward pass (fp32 on CPU; bf16 on CUDA by default)."""
+    """The Hugging Face model's forward pass (fp32 on CPU; bf16 on CUDA by default), with
+    the exact [CLS]-only last layer where it applies (``shortcut``, see fastpath)."""
 
-    def __init__(self, hf_model, device: str = "cpu", dtype: str = "fp32"):
+    def __init__(self, hf_model, device: str = "cpu", dtype: str = "fp32", shortcut: bool = True):
         import torch
+
+        from khitab.inference.fastpath import fast_module
 
         self.torch = torch
         self.device = torch.device(device)
@@ -96,14 +102,14 @@ class TorchEngine:
             import copy
 
             hf_model = copy.deepcopy(hf_model)
-        self.model = hf_model.to(self.device, dtype=torch_dtype).eval()
+        self.model = fast_module(hf_model.to(self.device, dtype=torch_dtype).eval(), shortcut)
         self.name = f"torch-{dtype}" + ("" if self.device.type == "cpu" else f"-{self.device.type}")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         torch = self.torch
         with torch.inference_mode():
             inputs = {k: torch.from_numpy(v).to(self.device, non_blocking=True) for k, v in batch.items()}
-            return self.model(**inputs).logits.float().cpu().numpy()
+            return self.model(**inputs).float().cpu().numpy()
 
 
 class OnnxEngine:
@@ -145,8 +151,8 @@ class SentenceScorer:
         backend: str = "torch",
         quantize: str | None = None,
         device: str = "auto",
-        max_tokens: int = 8192,
-        max_batch: int = 128,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        max_batch: int = DEFAULT_MAX_BATCH,
         threads: int | None = None,
         cache_dir: Path | None = None,
         log: Callable[[str], None] = lambda _: None,
@@ -190,7 +196,7 @@ class SentenceScorer:
             use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
             self.precision = "bf16" if use_cuda else "fp32"
             if use_cuda:
-                self._reference = TorchEngine(model.model, "cuda", "fp32")
+                self._reference = TorchEngine(model.model, "cuda", "fp32", shortcut=False)
             self.engine = TorchEngine(model.model, "cuda" if use_cuda else "cpu", self.precision)
         else:
             self.precision = quantize or "fp32"
@@ -226,12 +232,12 @@ class SentenceScorer:
         return to_probabilities(self.logits(sentences, engine), self.temperature, self.activation)
 
     def parity(self, sentences: Sequence[str]) -> float | None:
-        """Largest |probability − torch fp32 probability| over ``sentences`` (None when this
-        scorer is the reference itself)."""
-        if not self.is_encoder or self.name == "torch-fp32":
+        """Largest |probability − probability from the model's own torch fp32 forward| over
+        ``sentences`` (None for a TF-IDF model, which has only its own)."""
+        if not self.is_encoder:
             return None
         if self._reference is None:
-            self._reference = TorchEngine(self.model.model, "cpu", "fp32")
+            self._reference = TorchEngine(self.model.model, "cpu", "fp32", shortcut=False)
         reference = self.probabilities(sentences, self._reference)
         return float(np.max(np.abs(self.probabilities(sentences) - reference))) if len(sentences) else 0.0
 
@@ -306,7 +312,7 @@ def _stamp() -> dict[str, str]:
     import transformers
 
     return {"torch": torch.__version__, "transformers": transformers.__version__,
-            "onnxruntime": onnxruntime.__version__, "opset": str(OPSET)}
+            "onnxruntime": onnxruntime.__version__, "opset": str(OPSET), "graph": "cls-shortcut-1"}
 
 
 def _build_graphs(model, directory: Path, quantize: str | None, log) -> Path:
@@ -347,7 +353,14 @@ def export_onnx(model, path: Path) -> Path:
 
     import torch
 
+    from khitab.inference.fastpath import fast_module
+
     hf = copy.deepcopy(model.model).to("cpu", dtype=torch.float32).eval()
+    try:  # the eager attention graph is the one ONNX Runtime fuses into its Attention kernel
+        hf.set_attn_implementation("eager")
+    except (AttributeError, ValueError):
+        pass
+    module = fast_module(hf)
     tokenizer = model.tokenizer
     names = [n for n in getattr(tokenizer, "model_input_names", ["input_ids", "attention_mask"])
              if n in ("input_ids", "attention_mask", "token_type_ids")]
@@ -359,7 +372,7 @@ def export_onnx(model, path: Path) -> Path:
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            hf, (), str(path), kwargs=kwargs, input_names=names, output_names=["logits"],
+            module, (), str(path), kwargs=kwargs, input_names=names, output_names=["logits"],
             dynamic_axes={**{n: {0: "batch", 1: "sequence"} for n in names}, "logits": {0: "batch"}},
             opset_version=OPSET, dynamo=False, do_constant_folding=True,
         )
@@ -387,8 +400,11 @@ def optimize_onnx(path: Path, target: Path, config) -> Path:
 
 def quantize_int8(path: Path, target: Path) -> Path:
     """Dynamic int8 quantisation of the matrix multiplications (weights per channel)."""
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(str(path), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Attention"], extra_options={"MatMulConstBOnly": True})
+                     op_types_to_quantize=["MatMul", "Attention"],
+                     # fused contrib ops carry no inferred types: their outputs are float
+                     extra_options={"MatMulConstBOnly": True, "DefaultTensorType": TensorProto.FLOAT})
     return target

@@ -2,7 +2,7 @@
 
 One worker task takes the oldest queued request, then keeps adding queued requests until the
 batch holds ``max_batch`` sentences or ``max_wait_ms`` has passed since it started collecting
-(it stops waiting early when no other request is in progress), runs the model once in its own
+(it stops waiting early when no other request is on its way), runs the model once in its own
 thread, and hands each request its rows. A request with more than ``max_batch`` sentences is
 cut into chunks of at most ``max_batch``. With ``merge=False`` every request gets its own
 forward pass (one-request-one-forward: the benchmark's comparison).
@@ -13,6 +13,7 @@ The model only ever runs in the one worker thread, so models that are not thread
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections import deque
@@ -27,6 +28,9 @@ log = logging.getLogger("khitab.service")
 
 Predict = Callable[[Sequence[str]], np.ndarray]
 BatchObserver = Callable[[int, int, float], None]  # (sentences, requests, seconds)
+
+
+_REQUEST: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("khitab_request", default=None)
 
 
 class ModelError(RuntimeError):
@@ -68,7 +72,7 @@ class MicroBatcher:
         self.merge = merge
         self.on_batch = on_batch
         self.pending = 0  # sentences queued, not yet in a forward pass
-        self.active = 0  # requests being handled that may still submit (see ``track``)
+        self.expected = 0  # requests in progress that have not submitted yet (see ``track``)
         self._items: deque[_Item] = deque()
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
@@ -98,13 +102,18 @@ class MicroBatcher:
 
     @contextmanager
     def track(self):
-        """Mark a request as in progress while it parses and submits, so the worker waits
-        for it (up to ``max_wait_ms``) instead of running a batch without it."""
-        self.active += 1
+        """Mark a request as on its way (reading, parsing) until it submits, so a batch being
+        collected waits for it (up to ``max_wait_ms``) rather than leaving without it; with
+        no request on its way, the batch runs at once."""
+        submitted = [False]
+        self.expected += 1
+        token = _REQUEST.set(submitted)
         try:
             yield
         finally:
-            self.active -= 1
+            _REQUEST.reset(token)
+            if not submitted[0]:
+                self.expected -= 1
 
     async def submit(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities for ``texts`` (one row each), computed with other requests' texts."""
@@ -116,6 +125,10 @@ class MicroBatcher:
         if self.pending + len(texts) > self.max_pending:
             raise Overloaded(f"{self.pending} sentences already queued (max_pending {self.max_pending})")
         loop = asyncio.get_running_loop()
+        submitted = _REQUEST.get()
+        if submitted is not None and not submitted[0]:
+            submitted[0] = True
+            self.expected -= 1
         self._owners += 1
         items = [
             _Item(texts[i:i + self.max_batch], loop.create_future(), self._owners)
@@ -152,8 +165,7 @@ class MicroBatcher:
                 size += len(item.texts)
                 continue
             remaining = deadline - loop.time()
-            owners_in_batch = len({item.owner for item in batch})
-            if remaining <= 0 or self._stopping or self.active <= owners_in_batch:
+            if remaining <= 0 or self._stopping or self.expected <= 0:
                 break
             self._wake.clear()
             try:

@@ -83,6 +83,12 @@ def count_rows(path: Path | str, input_format: str | None = None) -> int | None:
     return max(count - 1, 0) if kind == "csv" else count
 
 
+def make_record(row: int, raw_text, raw_id, text_field: str, where: str) -> Record:
+    """A checked record from a row's raw text and id values (None when absent)."""
+    text, error = _field_value(raw_text, text_field)
+    return _checked(Record(row, _row_id(raw_id, row), where, text=text, error=error))
+
+
 def _checked(record: Record) -> Record:
     if record.error is not None:
         return record

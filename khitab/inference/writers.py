@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -238,9 +238,10 @@ class ChunkStore:
         }
         write_bytes_atomic(self.directory / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
 
-    def finish(self, n_chunks: int) -> None:
+    def finish(self, n_chunks: int, checkpoint: Callable[[str], None] = lambda stage: None) -> None:
         """Concatenate chunks ``0..n_chunks-1`` (all complete, rows contiguous) into the
-        output and errors files, then remove the parts."""
+        output and errors files, then remove the parts. ``checkpoint`` is called between
+        steps (tests kill the process there)."""
         expected_row = 0
         for index in range(n_chunks):
             stats = self.chunks.get(index)
@@ -249,6 +250,7 @@ class ChunkStore:
             expected_row += stats["rows"]
         indices = range(n_chunks)
         self.format.concatenate([self.part_path(i) for i in indices], self.output)
+        checkpoint("output")
         with atomic_file(self.errors_path) as tmp, tmp.open("wb") as out:
             for i in indices:
                 with self.errors_part_path(i).open("rb") as handle:

@@ -7,6 +7,7 @@ what training changed (LoRA weights, head) and rebuild the base from ``base``.
 """
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ class EncoderClassifier(SentenceClassifier):
     text_prefix: str = ""
     base: str | None = None  # set for adapter bundles: the pretrained name to rebuild
     batch_size: int = 32
+    adapter_source: Path | None = None  # the adapter folder a loaded (merged) model came from
 
     kind: ClassVar[str] = "encoder"
 
@@ -84,6 +86,10 @@ class EncoderClassifier(SentenceClassifier):
         if self.base is not None and hasattr(self.model, "peft_config"):
             self.model.save_pretrained(directory / ADAPTER_DIR)
             return {"encoder": self.encoder_settings(), "adapter": ADAPTER_DIR}
+        if self.base is not None and self.adapter_source is not None:
+            # Loaded adapters are merged for speed; re-saving keeps the small original files.
+            shutil.copytree(self.adapter_source, directory / ADAPTER_DIR)
+            return {"encoder": self.encoder_settings(), "adapter": ADAPTER_DIR}
         model = self.model.merge_and_unload() if hasattr(self.model, "peft_config") else self.model
         model.save_pretrained(directory / HF_DIR)
         self.tokenizer.save_pretrained(directory / HF_DIR)
@@ -103,6 +109,7 @@ class EncoderClassifier(SentenceClassifier):
                 classification_model(base_dir, fields["labels"]), str(directory / manifest["adapter"])
             ).merge_and_unload()
             tokenizer = load_tokenizer(base_dir)
+            settings["adapter_source"] = directory / manifest["adapter"]
         else:
             model = classification_model(str(directory / manifest["hf"]), fields["labels"])
             tokenizer = load_tokenizer(str(directory / manifest["hf"]))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from khitab.config import TrainConfig, load_labels
+from khitab.config import ConfigError, TrainConfig, load_labels
 from khitab.data.dataset import LabeledSet, TrainingData, assemble
 from khitab.evaluation.metrics import dataset_metrics
 from khitab.evaluation.thresholds import tune_thresholds
@@ -31,6 +31,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> Path:
     """Train the model ``config`` describes, tune thresholds on dev, write the run folder
     (``config.yaml``, ``metrics.jsonl`` for encoders, checkpoints) and its final bundle."""
     labels = load_labels(config.labels).names
+    check_label_names(config, labels)
     data = assemble(config.data, labels)
     for note in data.notes:
         log(f"note: {note}")
@@ -53,6 +54,13 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> Path:
     path = save_bundle(model, bundle_path(config))
     log(f"saved {path}")
     return path
+
+
+def check_label_names(config: TrainConfig, labels: list[str]) -> None:
+    """Label names a config refers to must be labels of the labels config."""
+    unknown = sorted(set(config.optim.pos_weight) - set(labels))
+    if unknown:
+        raise ConfigError(f"optim.pos_weight: unknown label(s) {unknown}; labels are {labels}")
 
 
 def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log) -> SentenceClassifier:

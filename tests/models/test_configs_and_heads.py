@@ -63,3 +63,18 @@ def test_embed_linear_heads_round_trip(tiny_encoder_bundle, tmp_path):
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
     copy = load_model(save_bundle(model, tmp_path / "copy"))
     np.testing.assert_allclose(model.predict_proba(SENTENCES), copy.predict_proba(SENTENCES), atol=1e-6)
+
+
+def test_loaded_adapter_bundles_are_resaved_as_adapters(tmp_path):
+    from khitab.models.encoder import EncoderClassifier
+
+    source = tmp_path / "adapter"
+    source.mkdir()
+    (source / "adapter_config.json").write_text("{}")
+    (source / "adapter_model.safetensors").write_bytes(b"weights")
+    model = EncoderClassifier(labels=["threat"], base="e5-small", adapter_source=source)
+    target = tmp_path / "out"
+    target.mkdir()
+    entries = model.save_weights(target)
+    assert entries["adapter"] == "adapter" and entries["encoder"]["base"] == "e5-small"
+    assert (target / "adapter" / "adapter_model.safetensors").read_bytes() == b"weights"

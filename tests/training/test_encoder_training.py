@@ -130,3 +130,26 @@ def test_two_process_ddp_training_with_gloo(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     model = load_model(tmp_path / "run" / "bundle")
     assert model.predict_proba(SENTENCES).shape == (5, 3)
+
+
+@pytest.mark.parametrize(
+    "overrides, error, message",
+    [
+        ({"optim": {**TINY_OPTIM, "pos_weight": {"threats": 2.0}}}, "ConfigError", "unknown label(s) ['threats']"),
+        ({"data": {"corpus": "/nowhere/corpus"}}, "FileNotFoundError", "/nowhere/corpus: corpus not found"),
+        ({"data": {"corpus": str(ROOT / "tests" / "fixtures" / "tiny_corpus.jsonl"), "external_root": "/nowhere",
+                   "external": [{"name": "osact2022"}]}}, "FileNotFoundError", "/nowhere"),
+        ({"data": {"corpus": str(ROOT / "tests" / "fixtures" / "tiny_corpus.jsonl"), "external_root": "/nowhere",
+                   "external": [{"name": "no_such_source"}]}}, "KeyError", "no_such_source"),
+    ],
+)
+def test_bad_training_input_fails_before_training_starts(tmp_path, monkeypatch, overrides, error, message):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr("khitab.training.train.fit_model", must_not_run)
+    settings = {"name": "bad", "model": TINY_ENCODER, "optim": TINY_OPTIM, **overrides}
+    config = load_train_config(write_config(tmp_path, **settings))
+    with pytest.raises(Exception) as info:
+        train(config, log=lambda _: None)
+    assert type(info.value).__name__ == error and message in str(info.value)

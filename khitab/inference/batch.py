@@ -1,0 +1,333 @@
+"""`khitab batch`: score a large input file, fast, resumably, losing nothing.
+
+    records (readers) -> fixed-size chunks of input rows -> sentences of the chunk, scored
+    together (backends: one tokenizer call, length-sorted batches) -> rows in input order
+    -> one atomic part per chunk + manifest (writers) -> concatenated output
+
+Every input row ends either in the output (sentence level: one row per sentence; document
+level: one row per document) or in the errors file with its reason, and the summary checks
+``rows read == rows scored + error rows``.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS, SentenceScorer, model_key
+from khitab.inference.readers import Record, count_rows, detect_format, read_records
+from khitab.inference.writers import OUTPUT_FORMATS, ChunkStore, RowFormat, default_errors_path
+from khitab.models.base import ScoreMatrix, SentenceClassifier, SentenceScore
+from khitab.models.bundle import BundleError
+from khitab.text.split import split_sentences
+
+LEVELS = ("sentence", "document")
+DEFAULT_CHUNK_ROWS = 1000
+PARITY_SAMPLE = 32
+# testing knobs (documented in tests/inference): slow each chunk down, or SIGKILL ourselves
+# at a named point, to prove that a killed run resumes to identical output
+_DELAY_ENV = "KHITAB_BATCH_CHUNK_DELAY"
+_KILL_ENV = "KHITAB_BATCH_KILL_AT"
+
+
+class ParityError(BundleError):
+    """An accelerated backend whose probabilities drift beyond tolerance from torch fp32."""
+
+
+@dataclass
+class Summary:
+    input: str
+    output: str
+    errors: str
+    level: str
+    model: str
+    model_version: str
+    backend: str
+    rows_read: int = 0
+    rows_scored: int = 0
+    rows_error: int = 0
+    sentences: int = 0
+    output_rows: int = 0
+    chunks: int = 0
+    chunks_resumed: int = 0
+    startup_seconds: float = 0.0
+    seconds: float = 0.0
+    parity_max_abs_diff: float | None = None
+    parity_tolerance: float | None = None
+    error_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sentences_per_second(self) -> float:
+        return self.sentences / self.seconds if self.seconds > 0 else 0.0
+
+    def add(self, stats: dict[str, Any], resumed: bool) -> None:
+        self.chunks += 1
+        self.chunks_resumed += int(resumed)
+        self.rows_read += stats["rows"]
+        self.rows_scored += stats["scored"]
+        self.rows_error += stats["errors"]
+        self.sentences += stats["sentences"]
+        self.output_rows += stats["output_rows"]
+        for reason, n in stats.get("reasons", {}).items():
+            self.error_reasons[reason] = self.error_reasons.get(reason, 0) + n
+
+    def text(self) -> str:
+        parity = ""
+        if self.parity_max_abs_diff is not None:
+            parity = (f"; parity vs torch fp32: max |Δp| = {self.parity_max_abs_diff:.2e} "
+                      f"(≤ {self.parity_tolerance:g})")
+        resumed = ""
+        if self.chunks_resumed:
+            resumed = f" ({self.chunks_resumed} of {self.chunks} chunks from the earlier run)"
+        reasons = "".join(f"\n  {n} × {reason}" for reason, n in sorted(self.error_reasons.items()))
+        return (
+            f"rows read {self.rows_read} = scored {self.rows_scored} + errors {self.rows_error}{resumed}\n"
+            f"{self.output_rows} {self.level} rows ({self.sentences} sentences) -> {self.output}; "
+            f"errors -> {self.errors}"
+            f"{reasons}\n"
+            f"{self.model} {self.model_version}, {self.backend}: {self.sentences_per_second:.1f} sentences/s "
+            f"({self.seconds:.1f} s scoring, {self.startup_seconds:.1f} s start-up){parity}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "sentences_per_second": round(self.sentences_per_second, 2)}
+
+
+def output_format_for(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return suffix if suffix in OUTPUT_FORMATS else "jsonl"
+
+
+def run_batch(
+    input_path: Path | str,
+    output: Path | str,
+    model: SentenceClassifier,
+    *,
+    model_path: Path | str | None = None,
+    text_field: str = "text",
+    id_field: str = "id",
+    input_format: str | None = None,
+    output_format: str | None = None,
+    level: str = "sentence",
+    resume: bool = False,
+    backend: str = "torch",
+    quantize: str | None = None,
+    device: str = "auto",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    max_batch: int = DEFAULT_MAX_BATCH,
+    threads: int | None = None,
+    top_k: int = 3,
+    errors_path: Path | str | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+) -> Summary:
+    """Score every row of ``input_path`` into ``output``; see the module docstring."""
+    if level not in LEVELS:
+        raise BundleError(f"unknown level {level!r} (sentence or document)")
+    if chunk_rows < 1:
+        raise BundleError("--chunk-rows must be at least 1")
+    input_path, output = Path(input_path), Path(output)
+    input_format = input_format or detect_format(input_path)
+    output_format = output_format or output_format_for(output)
+    errors_path = Path(errors_path) if errors_path else default_errors_path(output)
+
+    started = time.perf_counter()
+    cache_dir = Path(model_path) / "onnx" if model_path is not None else None
+    scorer = SentenceScorer(model, backend=backend, quantize=quantize, device=device, max_tokens=max_tokens,
+                            max_batch=max_batch, threads=threads, cache_dir=cache_dir, log=log)
+    version = model_key(model) if getattr(model, "kind", "") == "encoder" else model.version
+    template = row_template(level, scorer.labels, model.name, version, top_k)
+    settings = {
+        **input_fingerprint(input_path),
+        "input_format": input_format, "text_field": text_field, "id_field": id_field,
+        "output_format": output_format, "level": level, "top_k": top_k, "chunk_rows": chunk_rows,
+        "model": model.name, "model_version": version, "labels": scorer.labels,
+        "thresholds": [float(t) for t in scorer.thresholds], "backend": scorer.name,
+    }
+    store = ChunkStore(output, RowFormat(output_format, template), errors_path, settings, resume)
+    summary = Summary(str(input_path), str(output), str(errors_path), level, model.name, version, scorer.name,
+                      startup_seconds=time.perf_counter() - started)
+
+    total = count_rows(input_path, input_format) if progress else None
+    bar = _progress_bar(total, progress)
+    delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
+    scoring_started = time.perf_counter()
+    checked_parity = False
+    n_chunks = 0
+    try:
+        records = read_records(input_path, text_field, id_field, input_format)
+        for index, chunk in enumerate(chunked(records, chunk_rows)):
+            n_chunks = index + 1
+            if store.is_complete(index):
+                stats = store.chunks[index]
+                if stats["first_row"] != chunk[0].row or stats["rows"] != len(chunk):
+                    raise BundleError(f"{store.directory}: chunk {index} no longer matches the input; "
+                                      "run without --resume")
+                summary.add(stats, resumed=True)
+                bar.update(len(chunk))
+                continue
+            rows, errors, stats, sentences = score_chunk(scorer, chunk, level, model.name, version, top_k)
+            if not checked_parity and sentences:
+                checked_parity = True
+                _check_parity(scorer, sentences[:PARITY_SAMPLE], summary)
+            _maybe_kill("part", index)
+            store.write_chunk(index, rows, errors, stats)
+            _maybe_kill("chunk", index)
+            summary.add(stats, resumed=False)
+            bar.update(len(chunk))
+            bar.set_postfix_str(f"{summary.sentences / max(time.perf_counter() - scoring_started, 1e-9):.0f} sent/s",
+                                refresh=False)
+            if delay:
+                time.sleep(delay)
+        _maybe_kill("finish", -1)
+        store.finish(n_chunks, checkpoint=lambda stage: _maybe_kill(stage, -1))
+    finally:
+        bar.close()
+    summary.seconds = time.perf_counter() - scoring_started
+    assert summary.rows_read == summary.rows_scored + summary.rows_error
+    return summary
+
+
+def chunked(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def score_chunk(
+    scorer: SentenceScorer, records: Sequence[Record], level: str, model_name: str, version: str, top_k: int = 3
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any], list[str]]:
+    """Output rows, error rows and stats for one chunk; all its sentences are scored in one
+    call so length sorting spans the whole chunk."""
+    errors: list[dict[str, Any]] = []
+    documents: list[tuple[Record, list]] = []
+    for record in records:
+        if record.error is not None:
+            errors.append(error_row(record, record.error))
+            continue
+        spans = split_sentences(record.text)
+        if not spans:
+            errors.append(error_row(record, "no sentence to score"))
+            continue
+        documents.append((record, spans))
+    sentences = [span.text for _, spans in documents for span in spans]
+    matrix = ScoreMatrix(scorer.labels, scorer.probabilities(sentences), scorer.thresholds)
+    rows: list[dict[str, Any]] = []
+    offset = 0
+    for record, spans in documents:
+        scored = [
+            SentenceScore(record.id, i, span.start, span.end, span.text, matrix.row(offset + i),
+                          matrix.flagged(offset + i))
+            for i, span in enumerate(spans)
+        ]
+        offset += len(spans)
+        if level == "sentence":
+            rows.extend({"id": record.id, **s.to_row(), "model": model_name, "model_version": version} for s in scored)
+        else:
+            rows.append(document_row(record.id, scored, scorer.labels, scorer.thresholds, model_name, version, top_k))
+    reasons: dict[str, int] = {}
+    for error in errors:
+        key = error["reason"].split(" (")[0].split(" at byte")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    stats = {
+        "first_row": records[0].row, "rows": len(records), "scored": len(documents), "errors": len(errors),
+        "sentences": len(sentences), "output_rows": len(rows), "reasons": reasons,
+    }
+    return rows, errors, stats, sentences
+
+
+def error_row(record: Record, reason: str) -> dict[str, Any]:
+    return {"row": record.row, "id": record.id, "where": record.where, "reason": reason}
+
+
+def document_row(doc_id: str, scored: Sequence[SentenceScore], labels: Sequence[str], thresholds: np.ndarray,
+                 model_name: str, version: str, top_k: int = 3) -> dict[str, Any]:
+    """One row per document: the maximum probability per label over its sentences, the
+    labels that maximum flags, and the ``top_k`` sentences by their highest probability."""
+    maxima = {label: max(s.scores[label] for s in scored) for label in labels}
+    ranked = sorted(scored, key=lambda s: (-max(s.scores.values()), s.sentence))[:top_k]
+    top = []
+    for s in ranked:
+        row = s.to_row()
+        row.pop("doc_id")
+        top.append(row)
+    return {
+        "id": doc_id,
+        "doc_id": doc_id,
+        "sentences": len(scored),
+        "scores": {label: round(p, 6) for label, p in maxima.items()},
+        "flagged": [label for label, t in zip(labels, thresholds) if maxima[label] >= t],
+        "top": top,
+        "model": model_name,
+        "model_version": version,
+    }
+
+
+def row_template(level: str, labels: Sequence[str], model_name: str, version: str, top_k: int) -> dict[str, Any]:
+    """A representative row of the level's schema (column order, Parquet types)."""
+    sentence = SentenceScore("id", 0, 0, 1, "x", {label: 0.5 for label in labels}, [labels[0]])
+    if level == "sentence":
+        return {"id": "id", **sentence.to_row(), "model": model_name, "model_version": version}
+    return document_row("id", [sentence], labels, np.zeros(len(labels)), model_name, version, max(top_k, 1))
+
+
+def input_fingerprint(path: Path) -> dict[str, Any]:
+    """What identifies the input for --resume: its path, size and modification time (for a
+    folder: its .txt files' count, total size and latest modification)."""
+    path = path.resolve()
+    if path.is_dir():
+        stats = [p.stat() for p in path.rglob("*.txt") if p.is_file()]
+        return {"input": str(path), "input_files": len(stats), "input_size": sum(s.st_size for s in stats),
+                "input_mtime_ns": max((s.st_mtime_ns for s in stats), default=0)}
+    stat = path.stat()
+    return {"input": str(path), "input_size": stat.st_size, "input_mtime_ns": stat.st_mtime_ns}
+
+
+def _check_parity(scorer: SentenceScorer, sample: Sequence[str], summary: Summary) -> None:
+    diff = scorer.parity(sample)
+    if diff is None:
+        return
+    summary.parity_max_abs_diff, summary.parity_tolerance = diff, scorer.tolerance
+    if diff > scorer.tolerance and scorer.precision in ("fp32", "int8"):  # bf16 on a GPU: reported only
+        raise ParityError(
+            f"{scorer.name}: probabilities differ from torch fp32 by up to {diff:.3g} on the first "
+            f"{len(sample)} sentences (tolerance {scorer.tolerance:g}); use --backend torch"
+        )
+
+
+def _maybe_kill(stage: str, index: int) -> None:
+    target = os.environ.get(_KILL_ENV)
+    if target and target == (stage if index < 0 else f"{stage}:{index}"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def set_postfix_str(self, *args, **kwargs) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int | None, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=" rows", file=sys.stderr, dynamic_ncols=True, smoothing=0.1, mininterval=0.5)

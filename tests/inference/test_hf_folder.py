@@ -1,0 +1,59 @@
+"""A plain Hugging Face classification folder, used as it is, scores like its pipeline."""
+import json
+
+import numpy as np
+import pytest
+
+from khitab.inference.backends import SentenceScorer
+from khitab.inference.batch import run_batch
+from khitab.models.bundle import load_model
+from tests.conftest import TINY_CORPUS
+
+LABELS = ["threat", "sectarian", "denial"]
+CORPUS = [json.loads(line)["text"] for line in TINY_CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def hf_folder(directory, multi_label: bool):
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from khitab.models.tiny import build_tiny_encoder
+
+    base = build_tiny_encoder(CORPUS, directory / "base", vocab_size=600)
+    config = BertConfig.from_pretrained(base, num_labels=3, id2label=dict(enumerate(LABELS)),
+                                        label2id={label: i for i, label in enumerate(LABELS)},
+                                        problem_type="multi_label_classification" if multi_label else None)
+    torch.manual_seed(1)
+    model = BertForSequenceClassification(config)
+    with torch.no_grad():  # a head that gives probabilities away from 0.5
+        model.classifier.weight.normal_(0, 2.0)
+    out = directory / "hf"
+    model.save_pretrained(out)
+    AutoTokenizer.from_pretrained(base).save_pretrained(out)
+    return out
+
+
+@pytest.mark.parametrize("multi_label", [True, False])
+def test_plain_hf_folder_equals_the_transformers_pipeline(tmp_path, multi_label):
+    from transformers import pipeline
+
+    folder = hf_folder(tmp_path, multi_label)
+    sentences = CORPUS[:24] + ["نص قصير", CORPUS[0] + " " + CORPUS[1]]
+    pipe = pipeline("text-classification", model=str(folder), tokenizer=str(folder), device="cpu", top_k=None)
+    expected = np.array([[{d["label"]: d["score"] for d in row}[label] for label in LABELS]
+                         for row in pipe(sentences, batch_size=4)])
+    model = load_model(folder)
+    assert model.normalizer == "none" and model.text_prefix == "" and model.max_length == 128
+    for backend in ("torch", "onnx"):
+        scorer = SentenceScorer(model, backend=backend, cache_dir=tmp_path / "onnx", max_tokens=96, max_batch=5)
+        assert scorer.activation == ("sigmoid" if multi_label else "softmax")
+        assert np.max(np.abs(scorer.probabilities(sentences) - expected)) <= 1e-5, backend
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": s}, ensure_ascii=False) + "\n"
+                              for i, s in enumerate(sentences[:5])), encoding="utf-8")
+    run_batch(source, tmp_path / "out.jsonl", model, model_path=folder, progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in rows] == sentences[:5]  # one sentence each
+    got = np.array([[r["scores"][label] for label in LABELS] for r in rows])
+    assert np.max(np.abs(got - expected[:5])) <= 1e-5
