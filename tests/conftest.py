@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from transformers.utils import logging as hf_logging
 
 from khitab.config import load_labels, load_train_config
-
-from transformers.utils import logging as hf_logging
 
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()

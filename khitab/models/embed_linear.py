@@ -109,7 +109,7 @@ def fit_embed_linear(config, data, labels: Sequence[str], name: str, seed: int =
     weights = np.asarray(data.train.weights, dtype=float)
     coef = np.zeros((len(labels), features.shape[1]))
     intercept = np.zeros(len(labels))
-    for j, label in enumerate(labels):
+    for j in range(len(labels)):
         rows = known[:, j]
         clf = LogisticRegression(C=config.C, class_weight=config.class_weight, max_iter=5000, random_state=seed)
         clf.fit(features[rows], targets[rows, j], sample_weight=weights[rows])

@@ -42,7 +42,6 @@ class Progress:
 
 
 def fit_encoder(config: TrainConfig, data: TrainingData, labels: list[str], log: Callable[[str], None]):
-    spec: EncoderConfig = config.model
     optim = config.optim
     device = distributed.setup()
     if optim.num_threads:
@@ -117,7 +116,8 @@ def fit_encoder(config: TrainConfig, data: TrainingData, labels: list[str], log:
         record.update(epoch=epoch + 1, step=progress.global_step, train_sentences_per_s=seen / max(elapsed, 1e-9))
         progress.history.append(record)
         if main:
-            log(f"epoch {epoch + 1}: dev macro-F1 {record['dev_macro_f1']:.4f} ({record['train_sentences_per_s']:.1f} sent/s)")
+            speed = record["train_sentences_per_s"]
+            log(f"epoch {epoch + 1}: dev macro-F1 {record['dev_macro_f1']:.4f} ({speed:.1f} sent/s)")
         if record["dev_macro_f1"] > progress.best_score:
             progress.best_score, progress.best_epoch, progress.bad_epochs = record["dev_macro_f1"], epoch + 1, 0
             if main:

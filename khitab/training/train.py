@@ -18,7 +18,6 @@ from khitab.models.bundle import save_bundle
 from khitab.models.tfidf import fit_tfidf
 from khitab.training.distributed import is_main_process
 
-
 BUNDLE_DIR = "bundle"
 
 
