@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from khitab.models.base import SentenceClassifier, manifest_fields
+from khitab.text.normalize import InputPreparer
 
 HEADS_FILE = "heads.npz"
 
@@ -32,16 +33,11 @@ class EmbedLinearClassifier(SentenceClassifier):
     kind: ClassVar[str] = "embed_linear"
 
     def __post_init__(self):
-        self._normalize = None
-        if self.normalizer == "arabert":
-            from khitab.text.normalize import ArabertNormalizer
-
-            self._normalize = ArabertNormalizer(self.arabert_model)
+        self._prepare = InputPreparer(self.normalizer, self.arabert_model, self.text_prefix)
 
     def prepare(self, texts: Sequence[str]) -> list[str]:
-        if self._normalize is not None:
-            texts = [self._normalize(t) for t in texts]
-        return [self.text_prefix + t for t in texts]
+        """Text as the encoder saw it in training: normalized, with the model's prefix."""
+        return self._prepare(texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), hidden) unit vectors; batches sorted by length, input order kept."""

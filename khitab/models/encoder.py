@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from khitab.models.base import SentenceClassifier, manifest_fields
+from khitab.text.normalize import InputPreparer
 
 HF_DIR = "hf"
 ADAPTER_DIR = "adapter"
@@ -37,11 +38,7 @@ class EncoderClassifier(SentenceClassifier):
     kind: ClassVar[str] = "encoder"
 
     def __post_init__(self):
-        self._normalize = None
-        if self.normalizer == "arabert":
-            from khitab.text.normalize import ArabertNormalizer
-
-            self._normalize = ArabertNormalizer(self.arabert_model)
+        self._prepare = InputPreparer(self.normalizer, self.arabert_model, self.text_prefix)
 
     @property
     def device(self) -> torch.device:
@@ -49,9 +46,7 @@ class EncoderClassifier(SentenceClassifier):
 
     def prepare(self, texts: Sequence[str]) -> list[str]:
         """Text as the encoder saw it in training: normalized, with the model's prefix."""
-        if self._normalize is not None:
-            texts = [self._normalize(t) for t in texts]
-        return [self.text_prefix + t for t in texts]
+        return self._prepare(texts)
 
     def encode(self, texts: Sequence[str]) -> dict[str, list[list[int]]]:
         return self.tokenizer(self.prepare(texts), truncation=True, max_length=self.max_length)

@@ -39,3 +39,17 @@ def fold_orthography(text: str) -> str:
     text = text.translate(_FOLD)
     text = _REPEATS.sub(r"\1\1", text)
     return _SPACES.sub(" ", text).strip().lower()
+
+
+class InputPreparer:
+    """Text exactly as an encoder saw it in pre-training: AraBERT preprocessing when
+    ``normalizer == "arabert"`` (raw text otherwise), then the model's prefix (e5: ``query: ``)."""
+
+    def __init__(self, normalizer: str = "none", arabert_model: str = ARABERT_V2, prefix: str = ""):
+        self._normalize = ArabertNormalizer(arabert_model) if normalizer == "arabert" else None
+        self.prefix = prefix
+
+    def __call__(self, texts) -> list[str]:
+        if self._normalize is not None:
+            texts = [self._normalize(t) for t in texts]
+        return [self.prefix + t for t in texts]
