@@ -352,7 +352,12 @@ def batch(
 
 
 def main() -> None:  # console-script entry point
+    import warnings
+
     from transformers.utils import logging as hf_logging
+
+    # peft calls a transformers API that warns about its own future renaming: not the user's concern.
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\.")
 
     # Load reports and shard progress bars are noise for users; our own messages say what happens.
     hf_logging.set_verbosity_error()
