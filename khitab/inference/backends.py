@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from khitab.models.base import SentenceClassifier
+from khitab.models.base import SentenceClassifier, probabilities_from_logits
 from khitab.models.bundle import BundleError
 
 BACKENDS = ("torch", "onnx")
@@ -229,7 +229,7 @@ class SentenceScorer:
             return np.zeros((0, len(self.labels)))
         if not self.is_encoder:
             return self.model.predict_proba(list(sentences))
-        return to_probabilities(self.logits(sentences, engine), self.temperature, self.activation)
+        return probabilities_from_logits(self.logits(sentences, engine), self.temperature, self.activation)
 
     def parity(self, sentences: Sequence[str]) -> float | None:
         """Largest |probability − probability from the model's own torch fp32 forward| over
@@ -247,24 +247,8 @@ class SentenceScorer:
 
 
 def activation(model: SentenceClassifier) -> str:
-    """``sigmoid`` (one independent probability per label, every khitab bundle), or
-    ``softmax`` for a plain Hugging Face single-label classifier, as its pipeline does."""
-    config = getattr(getattr(model, "model", None), "config", None)
-    if getattr(model, "kind", "") != "encoder" or config is None or model.metadata.get("version"):
-        return "sigmoid"
-    problem = getattr(config, "problem_type", None)
-    if problem == "multi_label_classification" or config.num_labels == 1:
-        return "sigmoid"
-    return "softmax"
-
-
-def to_probabilities(logits: np.ndarray, temperature: np.ndarray, kind: str = "sigmoid") -> np.ndarray:
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    if kind == "softmax":
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
-    return 1.0 / (1.0 + np.exp(-z))
+    """How the model turns logits into probabilities (see ``SentenceClassifier.activation``)."""
+    return getattr(model, "activation", "sigmoid")
 
 
 # --- ONNX export, optimisation, quantisation ---------------------------------------------

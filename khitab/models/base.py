@@ -51,6 +51,15 @@ class SentenceScore:
         }
 
 
+def probabilities_from_logits(logits: np.ndarray, temperature: np.ndarray, activation: str = "sigmoid") -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    if activation == "softmax":
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 @dataclass
 class SentenceClassifier(ABC):
     """Base of every model kind. Subclasses compute raw logits; calibration (a temperature
@@ -61,6 +70,9 @@ class SentenceClassifier(ABC):
     temperature: dict[str, float] = field(default_factory=dict)
     name: str = "model"
     metadata: dict[str, Any] = field(default_factory=dict)
+    # "sigmoid": one independent probability per label (every khitab bundle); "softmax" only
+    # for a plain Hugging Face single-label classifier, scored as its own pipeline scores it.
+    activation: str = "sigmoid"
 
     kind: ClassVar[str] = ""
 
@@ -81,8 +93,7 @@ class SentenceClassifier(ABC):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, len(self.labels)))
-        z = np.asarray(self.logits(list(texts)), dtype=np.float64) / self.temperature_vector()
-        return 1.0 / (1.0 + np.exp(-z))
+        return probabilities_from_logits(self.logits(list(texts)), self.temperature_vector(), self.activation)
 
     def score_sentences(self, sentences: Sequence[str]) -> ScoreMatrix:
         return ScoreMatrix(list(self.labels), self.predict_proba(sentences), self.threshold_vector())

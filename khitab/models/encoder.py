@@ -120,7 +120,9 @@ class EncoderClassifier(SentenceClassifier):
         tokenizer = load_tokenizer(str(directory))
         labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
         limit = min(getattr(tokenizer, "model_max_length", 512) or 512, 512)
-        return cls(model=model, tokenizer=tokenizer, labels=labels, name=Path(directory).name, max_length=limit)
+        multi_label = model.config.problem_type == "multi_label_classification" or model.config.num_labels == 1
+        return cls(model=model, tokenizer=tokenizer, labels=labels, name=Path(directory).name, max_length=limit,
+                   activation="sigmoid" if multi_label else "softmax")
 
 
 def classification_model(path: str, labels: Sequence[str]):

@@ -44,6 +44,7 @@ def test_plain_hf_folder_equals_the_transformers_pipeline(tmp_path, multi_label)
                          for row in pipe(sentences, batch_size=4)])
     model = load_model(folder)
     assert model.normalizer == "none" and model.text_prefix == "" and model.max_length == 128
+    assert np.max(np.abs(model.predict_proba(sentences) - expected)) <= 1e-5  # the Python API too
     for backend in ("torch", "onnx"):
         scorer = SentenceScorer(model, backend=backend, cache_dir=tmp_path / "onnx", max_tokens=96, max_batch=5)
         assert scorer.activation == ("sigmoid" if multi_label else "softmax")
