@@ -47,30 +47,15 @@ def build_arabert_like(directory: Path, corpus: list[str], tokenizer_vocab: int 
     """BERT-base (AraBERT v2's shape: 12 layers, hidden 768, vocab 64000) with random weights
     and a WordPiece tokenizer counted from the corpus; a plain HF classification folder."""
     import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
 
-    from khitab.models.tiny import wordpiece_vocab
+    from khitab.models.encoder import classification_model, load_tokenizer
+    from khitab.models.tiny import build_random_encoder
 
-    vocab = {token: i for i, token in enumerate(wordpiece_vocab(corpus, tokenizer_vocab))}
-    tokenizer = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=100))
-    tokenizer.normalizer = normalizers.NFKC()
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
-        mask_token="[MASK]", model_max_length=512,
-    )
-    config = BertConfig(
-        vocab_size=64000, num_labels=len(LABELS), problem_type="multi_label_classification",
-        id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
-    )
+    base = build_random_encoder(corpus, directory.parent / f"{directory.name}-base", tokenizer_vocab, 0,
+                                {"vocab_size": 64000})
     torch.manual_seed(0)
-    BertForSequenceClassification(config).save_pretrained(directory)
-    fast.save_pretrained(directory)
+    classification_model(str(base), LABELS).save_pretrained(directory)
+    load_tokenizer(str(base)).save_pretrained(directory)
     return directory
 
 

@@ -66,20 +66,17 @@ def build_tfidf(directory: Path) -> Path:
 def build_encoder(directory: Path, size: str) -> Path:
     """A random-weight encoder bundle: ``tiny`` (2 x 64) or ``bert-base`` (12 x 768, vocab 64,000)."""
     import torch
-    from transformers import BertConfig, BertModel
 
     from khitab.config import load_labels
     from khitab.models.bundle import save_bundle
     from khitab.models.encoder import EncoderClassifier, classification_model, load_tokenizer
-    from khitab.models.tiny import build_tiny_encoder
+    from khitab.models.tiny import TINY_ARCHITECTURE, build_random_encoder
 
     labels = load_labels(ROOT / "configs" / "labels.yaml").names
     probe = EncoderClassifier(labels=labels, normalizer="arabert")
     base = directory / "base"
-    build_tiny_encoder(probe.prepare(sentences()), base, vocab_size=4000, seed=0)  # tokenizer (+ tiny BERT)
-    if size == "bert-base":
-        torch.manual_seed(0)
-        BertModel(BertConfig(vocab_size=64_000, pad_token_id=0)).save_pretrained(base)
+    architecture = {"vocab_size": 64_000} if size == "bert-base" else TINY_ARCHITECTURE
+    build_random_encoder(probe.prepare(sentences()), base, 4000, 0, architecture)
     torch.manual_seed(0)
     classifier = EncoderClassifier(
         model=classification_model(str(base), labels), tokenizer=load_tokenizer(str(base)), labels=labels,
