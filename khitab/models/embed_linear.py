@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from khitab.models.base import SentenceClassifier, manifest_fields
+from khitab.models.batching import length_sorted_forward
 from khitab.text.normalize import InputPreparer
 
 HEADS_FILE = "heads.npz"
@@ -42,19 +43,15 @@ class EmbedLinearClassifier(SentenceClassifier):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), hidden) unit vectors; batches sorted by length, input order kept."""
         encoded = self.tokenizer(self.prepare(texts), truncation=True, max_length=self.max_length)
-        ids = encoded["input_ids"]
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        out = np.zeros((len(ids), self.encoder.config.hidden_size), dtype=np.float32)
         self.encoder.eval()
-        with torch.inference_mode():
-            for begin in range(0, len(order), self.batch_size):
-                chunk = order[begin:begin + self.batch_size]
-                batch = self.tokenizer.pad({k: [encoded[k][i] for i in chunk] for k in encoded}, return_tensors="pt")
-                hidden = self.encoder(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-                out[chunk] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
-        return out
+
+        def forward(batch):
+            hidden = self.encoder(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+        return length_sorted_forward(self.tokenizer, encoded, self.batch_size, self.encoder.config.hidden_size, forward)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed(texts) @ self.coef.T + self.intercept

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from khitab.models.base import SentenceClassifier, manifest_fields
+from khitab.models.batching import length_sorted_forward
 from khitab.text.normalize import InputPreparer
 
 HF_DIR = "hf"
@@ -52,21 +53,13 @@ class EncoderClassifier(SentenceClassifier):
         return self.tokenizer(self.prepare(texts), truncation=True, max_length=self.max_length)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
-        encoded = self.encode(texts)
-        ids = encoded["input_ids"]
-        # Length-sorted batches pad little; results go back to input order.
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         self.model.eval()
-        with torch.inference_mode():
-            for begin in range(0, len(order), self.batch_size):
-                chunk = order[begin:begin + self.batch_size]
-                batch = self.tokenizer.pad(
-                    {key: [encoded[key][i] for i in chunk] for key in encoded}, return_tensors="pt"
-                )
-                batch = {k: v.to(self.device) for k, v in batch.items()}
-                out[chunk] = self.model(**batch).logits.float().cpu().numpy()
-        return out
+        device = self.device
+
+        def forward(batch):
+            return self.model(**{k: v.to(device) for k, v in batch.items()}).logits
+
+        return length_sorted_forward(self.tokenizer, self.encode(texts), self.batch_size, len(self.labels), forward)
 
     def encoder_settings(self) -> dict[str, Any]:
         return {

@@ -46,7 +46,7 @@ class EnsembleClassifier(SentenceClassifier):
         names = []
         for i, member in enumerate(self.members):
             name = f"{MEMBERS_DIR}/{i}-{member.kind}"
-            save_bundle(member, directory / name, card=_member_card(member))
+            save_bundle(member, directory / name)
             names.append(name)
         return {"ensemble": {"members": names, "weights": [float(w) for w in self.weights]}}
 
@@ -57,12 +57,6 @@ class EnsembleClassifier(SentenceClassifier):
         spec = manifest["ensemble"]
         members = [load_model(directory / name) for name in spec["members"]]
         return cls(members=members, weights=list(spec["weights"]), **manifest_fields(manifest))
-
-
-def _member_card(member: SentenceClassifier) -> str:
-    from khitab.models.bundle import default_card
-
-    return default_card(member)
 
 
 def build_ensemble(config, labels: Sequence[str], name: str) -> EnsembleClassifier:
