@@ -197,14 +197,21 @@ def corpus_path(path: Optional[Path]) -> Path:
 def data_validate(
     path: Annotated[Optional[Path], typer.Argument(help="Corpus file or folder (default data/authored).")] = None,
     labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
+    held_out: Annotated[
+        Optional[list[Path]],
+        typer.Option(help="Text that no row may quote (5-word spans); repeatable (default seeds/*.txt)."),
+    ] = None,
 ) -> None:
-    """Schema, empty or non-Arabic text, duplicates, near-duplicates and leaks between splits."""
+    """Schema, empty or non-Arabic text, duplicates, near-duplicates, leaks between splits and
+    spans copied from the held-out seed articles."""
     from khitab.data.validate import validate_corpus
-    from khitab.defaults import default_labels_path
+    from khitab.defaults import default_labels_path, project_root
 
     with user_errors():
         target = corpus_path(path)
-        report = validate_corpus(target, load_labels(labels or default_labels_path()).names)
+        if held_out is None:
+            held_out = sorted((project_root() / "seeds").glob("*.txt"))
+        report = validate_corpus(target, load_labels(labels or default_labels_path()).names, held_out)
     for warning in report.warnings:
         say(f"warning: {warning}")
     for error in report.errors:

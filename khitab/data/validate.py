@@ -4,6 +4,7 @@ Errors fail validation (CI runs it on the authored corpus); warnings are printed
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from khitab.text.normalize import fold_orthography
 NEAR_DUPLICATE_COSINE = 0.75
 MIN_ARABIC_RATIO = 0.5
 MIN_WORDS, MAX_WORDS = 3, 60
+HELD_OUT_SPAN = 5  # words; shorter spans are stock phrases ("in the city of ...")
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -34,7 +37,9 @@ class Report:
         return not self.errors
 
 
-def validate_corpus(path: Path, labels: Sequence[str]) -> Report:
+def validate_corpus(path: Path, labels: Sequence[str], held_out: Sequence[Path] = ()) -> Report:
+    """Check the corpus; ``held_out`` texts (the seed articles) must share no
+    ``HELD_OUT_SPAN``-word span with any row, so they stay an unseen check."""
     report = Report()
     try:
         examples = load_corpus(path, labels)
@@ -44,6 +49,8 @@ def validate_corpus(path: Path, labels: Sequence[str]) -> Report:
     report.rows = len(examples)
     check_rows(examples, labels, report)
     check_duplicates(examples, report)
+    for held in held_out:
+        check_held_out(examples, held, report)
     return report
 
 
@@ -81,6 +88,20 @@ def check_duplicates(examples: Sequence[Example], report: Report) -> None:
             report.errors.append(f"{where} leak across splits {split_of(a.group)}/{split_of(b.group)}")
         else:
             report.warnings.append(where)
+
+
+def check_held_out(examples: Sequence[Example], held: Path, report: Report, span: int = HELD_OUT_SPAN) -> None:
+    """A row that repeats a span of a held-out text (after orthographic folding) is an error."""
+    spans = set(word_spans(held.read_text(encoding="utf-8"), span))
+    for ex in examples:
+        shared = next((s for s in word_spans(ex.text, span) if s in spans), None)
+        if shared:
+            report.errors.append(f"{ex.id}: text: repeats {' '.join(shared)!r} from held-out {held}")
+
+
+def word_spans(text: str, span: int) -> list[tuple[str, ...]]:
+    words = _WORD.findall(fold_orthography(text))
+    return [tuple(words[i:i + span]) for i in range(len(words) - span + 1)]
 
 
 def near_duplicate_pairs(texts: Sequence[str], threshold: float = NEAR_DUPLICATE_COSINE):

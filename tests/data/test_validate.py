@@ -68,6 +68,18 @@ def test_schema_errors_fail_validation_with_file_and_line(tmp_path, labels):
     assert report.errors == [f"{path}:1: threat: 3 is not 0, 1 or null"]
 
 
+def test_rows_quoting_a_held_out_text_fail(tmp_path, labels):
+    held = tmp_path / "seed.txt"
+    held.write_text("وقال المتحدث إن الانتقام قد بدأ وإن المقاتلين سينقضون على القواعد.", encoding="utf-8")
+    rows = [
+        row(1, "قال قيادي ان الانتقام قد بدا وان المقاتلين سينقضون عليهم", threat=1),  # 5 words, folded
+        row(2, "الانتقام قد بدأ في رأي المحللين منذ أشهر", threat=1),  # 3 words only
+    ]
+    report = validate_corpus(write(tmp_path / "c.jsonl", rows), labels, held_out=[held])
+    assert len(report.errors) == 1 and report.errors[0].startswith("r1: text: repeats")
+    assert str(held) in report.errors[0]
+
+
 def test_stats_count_labels_splits_and_cooccurrence(labels):
     examples = load_corpus(TINY_CORPUS, labels)
     stats = corpus_stats(examples, labels)
