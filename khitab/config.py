@@ -46,6 +46,7 @@ class LabelsConfig(_Strict):
 class SourceSpec(_Strict):
     name: str
     weight: float = Field(default=1.0, gt=0)
+    max_rows: int | None = Field(default=None, gt=0)  # cap on its training rows (a stable sample)
 
 
 class DataConfig(_Strict):

@@ -1,6 +1,7 @@
 """Assemble the training data a config asks for: corpus splits, seed gold, external sources."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -65,6 +66,15 @@ def scorable(examples: Sequence[Example]) -> list[Example]:
     return [ex for ex in examples if not ex.borderline]
 
 
+def stable_sample(examples: list[Example], size: int | None) -> list[Example]:
+    """At most ``size`` examples, chosen by a hash of their ids (the same rows on every run),
+    in their original order."""
+    if size is None or len(examples) <= size:
+        return examples
+    rank = sorted(range(len(examples)), key=lambda i: hashlib.sha256(examples[i].id.encode()).digest())
+    return [examples[i] for i in sorted(rank[:size])]
+
+
 def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
     notes: list[str] = []
     corpus: list[Example] = []
@@ -89,6 +99,6 @@ def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
 
         for spec in config.external:
             rows = load_source(spec.name, config.external_root)
-            train.extend(select(rows, "train"), spec.weight)
+            train.extend(stable_sample(select(rows, "train"), spec.max_rows), spec.weight)
             external_eval[spec.name] = LabeledSet(select(rows, "test"))
     return TrainingData(train, dev, test, external_eval, notes)

@@ -81,3 +81,17 @@ def test_split_shares_are_near_fifteen_percent():
     names = [split_of(f"g{i}") for i in range(20000)]
     assert 0.13 < names.count("test") / len(names) < 0.17
     assert 0.13 < names.count("dev") / len(names) < 0.17
+
+
+def test_external_cap_is_a_stable_order_preserving_sample():
+    from khitab.config import SourceSpec
+    from khitab.data.dataset import stable_sample
+    from khitab.data.schema import Example
+
+    rows = [Example(id=f"x{i}", text=f"نص {i}", labels={"threat": i % 2}, source="x") for i in range(50)]
+    picked = stable_sample(rows, 10)
+    assert len(picked) == 10 and picked == stable_sample(list(rows), 10)
+    assert [rows.index(ex) for ex in picked] == sorted(rows.index(ex) for ex in picked)
+    assert picked != rows[:10]  # chosen by id hash, not the file's first rows
+    assert stable_sample(rows, 80) == rows and stable_sample(rows, None) == rows
+    assert SourceSpec(name="x", max_rows=10).max_rows == 10
