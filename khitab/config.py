@@ -104,6 +104,9 @@ class EnsembleConfig(_Strict):
 
     kind: Literal["ensemble"] = "ensemble"
     members: list[EnsembleMember] = Field(min_length=1)
+    # Fit each member's temperature per label on dev before averaging: members then vote on
+    # one probability scale (a TF-IDF model's raw probabilities are far softer than an encoder's).
+    calibrate_members: bool = False
 
 
 ModelConfig = Annotated[

@@ -59,10 +59,29 @@ class EnsembleClassifier(SentenceClassifier):
         return cls(members=members, weights=list(spec["weights"]), **manifest_fields(manifest))
 
 
-def build_ensemble(config, labels: Sequence[str], name: str) -> EnsembleClassifier:
+def build_ensemble(config, labels: Sequence[str], name: str, dev=None) -> EnsembleClassifier:
+    """Load the member bundles; with ``config.calibrate_members``, give each member the
+    temperatures that fit it best on ``dev`` (a ``LabeledSet``), leaving its bundle untouched."""
     from khitab.models.bundle import load_model
 
     members = [load_model(m.bundle, labels=list(labels)) for m in config.members]
+    if config.calibrate_members:
+        if dev is None or not len(dev):
+            raise ValueError("model.calibrate_members needs dev data to fit the temperatures on")
+        for member in members:
+            member.temperature = dev_temperatures(member, dev)
     return EnsembleClassifier(
         labels=list(labels), name=name, members=members, weights=[m.weight for m in config.members]
     )
+
+
+def dev_temperatures(member: SentenceClassifier, dev) -> dict[str, float]:
+    """The member's temperature per label refitted on ``dev``; a label dev cannot fit keeps its own."""
+    from khitab.evaluation.calibration import fit_temperatures
+
+    targets, known = dev.matrices(member.labels)
+    fits = fit_temperatures(np.asarray(member.logits(dev.texts)), targets, known, member.labels, member.temperature)
+    return {
+        fit.label: fit.temperature if fit.temperature is not None else float(member.temperature.get(fit.label, 1.0))
+        for fit in fits
+    }

@@ -72,7 +72,7 @@ def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log) -
     if config.model.kind == "ensemble":
         from khitab.models.ensemble import build_ensemble
 
-        return build_ensemble(config.model, labels, config.name)
+        return build_ensemble(config.model, labels, config.name, dev=data.dev)
     if config.model.kind == "embed_linear":
         from khitab.models.embed_linear import fit_embed_linear
 

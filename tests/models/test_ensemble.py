@@ -23,3 +23,27 @@ def test_ensemble_is_the_weighted_mean_of_its_members(tiny_bundle, tiny_encoder_
     assert set(model.thresholds) == {"threat", "sectarian", "denial"}
     copy = load_model(save_bundle(model, tmp_path / "copy"))
     np.testing.assert_allclose(copy.predict_proba(SENTENCES), model.predict_proba(SENTENCES), atol=1e-6)
+
+
+def test_calibrated_members_average_their_dev_fitted_probabilities(tiny_bundle, tiny_encoder_bundle, tmp_path):
+    from khitab.config import TrainConfig
+    from khitab.data.dataset import assemble
+    from khitab.evaluation.calibration import fit_temperature, sigmoid
+
+    members = [{"bundle": str(tiny_bundle), "weight": 1.0}, {"bundle": str(tiny_encoder_bundle), "weight": 1.0}]
+    path = write_config(tmp_path, name="tiny-cal", model={"kind": "ensemble", "members": members,
+                                                          "calibrate_members": True})
+    config: TrainConfig = load_train_config(path)
+    model = load_model(train(config, log=lambda _: None))
+    dev = assemble(config.data, model.labels).dev
+    targets, known = dev.matrices(model.labels)
+    expected = []
+    for source in (tiny_bundle, tiny_encoder_bundle):
+        member = load_model(source)
+        z = member.logits(dev.texts)
+        fitted = [fit_temperature(targets[known[:, j], j], z[known[:, j], j]) for j in range(len(model.labels))]
+        assert any(t is not None and abs(t - 1.0) > 1e-3 for t in fitted)
+        temps = np.array([1.0 if t is None else t for t in fitted])  # one-class labels keep theirs
+        expected.append(sigmoid(member.logits(SENTENCES) / temps))
+    np.testing.assert_allclose(model.predict_proba(SENTENCES), (expected[0] + expected[1]) / 2, atol=1e-5)
+    assert all(v == 1.0 for v in load_model(tiny_bundle).temperature_vector())  # member bundle untouched
