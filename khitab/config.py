@@ -70,26 +70,27 @@ class TfidfConfig(_Strict):
     class_weight: Literal["balanced"] | None = "balanced"
 
 
-class EncoderConfig(_Strict):
-    kind: Literal["encoder"] = "encoder"
+class PretrainedInput(_Strict):
+    """A pretrained encoder and how text reaches it (``khitab.text.normalize.InputPreparer``)."""
+
     pretrained: str
     normalizer: Literal["arabert", "none"] = "arabert"
     arabert_model: str = "bert-base-arabertv02"
     max_length: int = Field(default=128, ge=8)
     text_prefix: str = ""
+
+
+class EncoderConfig(PretrainedInput):
+    kind: Literal["encoder"] = "encoder"
     lora: dict[str, Any] | None = None  # peft LoraConfig arguments, e.g. {r: 8, lora_alpha: 16}
     tiny_vocab_size: int = 4000  # only for pretrained: tiny
 
 
-class EmbedLinearConfig(_Strict):
+class EmbedLinearConfig(PretrainedInput):
     """A frozen pretrained encoder's mean-pooled sentence embedding + logistic regression."""
 
     kind: Literal["embed_linear"] = "embed_linear"
-    pretrained: str
-    normalizer: Literal["arabert", "none"] = "none"
-    arabert_model: str = "bert-base-arabertv02"
-    max_length: int = Field(default=128, ge=8)
-    text_prefix: str = ""
+    normalizer: Literal["arabert", "none"] = "none"  # e5 embeddings are made from raw text
     C: float = Field(default=1.0, gt=0)
     class_weight: Literal["balanced"] | None = "balanced"
 

@@ -146,6 +146,12 @@ def fit_temperatures(
     return fits
 
 
+def refitted_temperatures(fits: Sequence[TemperatureFit], current: dict[str, float]) -> dict[str, float]:
+    """Each label's temperature after ``fits``: the fitted one, or ``current``'s where the data
+    could not fit it."""
+    return {**current, **{fit.label: fit.temperature for fit in fits if fit.temperature is not None}}
+
+
 def calibrate_bundle(path: Path | str, dataset, log: Callable[[str], None] = lambda _: None) -> list[TemperatureFit]:
     """Fit a temperature per label on ``dataset`` (an ``EvalDataset``) and save it into the
     bundle at ``path``, thresholds remapped so every decision stays as it was."""
@@ -166,20 +172,19 @@ def calibrate_bundle(path: Path | str, dataset, log: Callable[[str], None] = lam
     card_path = path / CARD
     old_card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
     keep_card = bool(old_card) and old_card != default_card(model)
-    thresholds, temperature = dict(model.thresholds), dict(model.temperature)
+    thresholds = dict(model.thresholds)
     for fit in fits:
+        old = float(model.temperature.get(fit.label, 1.0))
         if fit.temperature is None:
-            log(f"{fit.label}: kept temperature {temperature.get(fit.label, 1.0):.3f} (needs both classes in the data)")
+            log(f"{fit.label}: kept temperature {old:.3f} (needs both classes in the data)")
             continue
-        old = float(temperature.get(fit.label, 1.0))
         thresholds[fit.label] = remap_threshold(float(thresholds.get(fit.label, 0.5)), old, fit.temperature)
-        temperature[fit.label] = fit.temperature
         log(
             f"{fit.label}: temperature {old:.3f} -> {fit.temperature:.3f}, NLL {fit.nll_before:.4f} -> "
             f"{fit.nll_after:.4f}, ECE {fit.ece_before:.4f} -> {fit.ece_after:.4f} (n={fit.n})"
             + (" at the search bound: the data barely constrains it" if at_bound(fit.temperature) else "")
         )
-    model.thresholds, model.temperature = thresholds, temperature
+    model.thresholds, model.temperature = thresholds, refitted_temperatures(fits, model.temperature)
     model.metadata = {
         **model.metadata,
         "calibration": {

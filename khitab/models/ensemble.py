@@ -77,11 +77,8 @@ def build_ensemble(config, labels: Sequence[str], name: str, dev=None) -> Ensemb
 
 def dev_temperatures(member: SentenceClassifier, dev) -> dict[str, float]:
     """The member's temperature per label refitted on ``dev``; a label dev cannot fit keeps its own."""
-    from khitab.evaluation.calibration import fit_temperatures
+    from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures
 
     targets, known = dev.matrices(member.labels)
     fits = fit_temperatures(np.asarray(member.logits(dev.texts)), targets, known, member.labels, member.temperature)
-    return {
-        fit.label: fit.temperature if fit.temperature is not None else float(member.temperature.get(fit.label, 1.0))
-        for fit in fits
-    }
+    return refitted_temperatures(fits, member.temperature)
