@@ -11,38 +11,24 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from khitab.models.base import SentenceClassifier, manifest_fields
+from khitab.models.base import manifest_fields
 from khitab.models.batching import length_sorted_forward
-from khitab.text.normalize import InputPreparer
+from khitab.models.pretrained_input import PretrainedTextClassifier
 
 HEADS_FILE = "heads.npz"
 
 
 @dataclass
-class EmbedLinearClassifier(SentenceClassifier):
+class EmbedLinearClassifier(PretrainedTextClassifier):
     encoder: Any = None
-    tokenizer: Any = None
-    base: str = ""
-    normalizer: str = "none"
-    arabert_model: str = "bert-base-arabertv02"
-    max_length: int = 128
-    text_prefix: str = ""
     coef: np.ndarray | None = None  # (labels, hidden)
     intercept: np.ndarray | None = None
-    batch_size: int = 32
 
     kind: ClassVar[str] = "embed_linear"
 
-    def __post_init__(self):
-        self._prepare = InputPreparer(self.normalizer, self.arabert_model, self.text_prefix)
-
-    def prepare(self, texts: Sequence[str]) -> list[str]:
-        """Text as the encoder saw it in training: normalized, with the model's prefix."""
-        return self._prepare(texts)
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), hidden) unit vectors; batches sorted by length, input order kept."""
-        encoded = self.tokenizer(self.prepare(texts), truncation=True, max_length=self.max_length)
+        encoded = self.tokenize(texts)
         self.encoder.eval()
 
         def forward(batch):
@@ -58,14 +44,7 @@ class EmbedLinearClassifier(SentenceClassifier):
 
     def save_weights(self, directory: Path) -> dict[str, Any]:
         np.savez(directory / HEADS_FILE, coef=self.coef, intercept=self.intercept)
-        settings = {
-            "base": self.base,
-            "normalizer": self.normalizer,
-            "arabert_model": self.arabert_model,
-            "max_length": self.max_length,
-            "text_prefix": self.text_prefix,
-        }
-        return {"embed_linear": settings, "files": [HEADS_FILE]}
+        return {"embed_linear": self.input_settings(), "files": [HEADS_FILE]}
 
     @classmethod
     def load(cls, directory: Path, manifest: dict[str, Any]) -> EmbedLinearClassifier:

@@ -16,41 +16,24 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from khitab.models.base import SentenceClassifier, manifest_fields
+from khitab.models.base import manifest_fields
 from khitab.models.batching import length_sorted_forward
-from khitab.text.normalize import InputPreparer
+from khitab.models.pretrained_input import PretrainedTextClassifier
 
 HF_DIR = "hf"
 ADAPTER_DIR = "adapter"
 
 
 @dataclass
-class EncoderClassifier(SentenceClassifier):
+class EncoderClassifier(PretrainedTextClassifier):
     model: Any = None
-    tokenizer: Any = None
-    normalizer: str = "none"  # "arabert": AraBERT v2 preprocessing, as in pre-training
-    arabert_model: str = "bert-base-arabertv02"
-    max_length: int = 128
-    text_prefix: str = ""
-    base: str | None = None  # set for adapter bundles: the pretrained name to rebuild
-    batch_size: int = 32
     adapter_source: Path | None = None  # the adapter folder a loaded (merged) model came from
 
     kind: ClassVar[str] = "encoder"
 
-    def __post_init__(self):
-        self._prepare = InputPreparer(self.normalizer, self.arabert_model, self.text_prefix)
-
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
-
-    def prepare(self, texts: Sequence[str]) -> list[str]:
-        """Text as the encoder saw it in training: normalized, with the model's prefix."""
-        return self._prepare(texts)
-
-    def encode(self, texts: Sequence[str]) -> dict[str, list[list[int]]]:
-        return self.tokenizer(self.prepare(texts), truncation=True, max_length=self.max_length)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         self.model.eval()
@@ -59,29 +42,20 @@ class EncoderClassifier(SentenceClassifier):
         def forward(batch):
             return self.model(**{k: v.to(device) for k, v in batch.items()}).logits
 
-        return length_sorted_forward(self.tokenizer, self.encode(texts), self.batch_size, len(self.labels), forward)
-
-    def encoder_settings(self) -> dict[str, Any]:
-        return {
-            "normalizer": self.normalizer,
-            "arabert_model": self.arabert_model,
-            "max_length": self.max_length,
-            "text_prefix": self.text_prefix,
-            "base": self.base,
-        }
+        return length_sorted_forward(self.tokenizer, self.tokenize(texts), self.batch_size, len(self.labels), forward)
 
     def save_weights(self, directory: Path) -> dict[str, Any]:
         if self.base is not None and hasattr(self.model, "peft_config"):
             self.model.save_pretrained(directory / ADAPTER_DIR)
-            return {"encoder": self.encoder_settings(), "adapter": ADAPTER_DIR}
+            return {"encoder": self.input_settings(), "adapter": ADAPTER_DIR}
         if self.base is not None and self.adapter_source is not None:
             # Loaded adapters are merged for speed; re-saving keeps the small original files.
             shutil.copytree(self.adapter_source, directory / ADAPTER_DIR)
-            return {"encoder": self.encoder_settings(), "adapter": ADAPTER_DIR}
+            return {"encoder": self.input_settings(), "adapter": ADAPTER_DIR}
         model = self.model.merge_and_unload() if hasattr(self.model, "peft_config") else self.model
         model.save_pretrained(directory / HF_DIR)
         self.tokenizer.save_pretrained(directory / HF_DIR)
-        return {"encoder": {**self.encoder_settings(), "base": None}, "hf": HF_DIR}
+        return {"encoder": {**self.input_settings(), "base": None}, "hf": HF_DIR}
 
     @classmethod
     def load(cls, directory: Path, manifest: dict[str, Any]) -> EncoderClassifier:

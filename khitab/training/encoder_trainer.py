@@ -54,7 +54,7 @@ def fit_encoder(config: TrainConfig, data: TrainingData, labels: list[str], log:
 
     classifier = build_classifier(config, data, labels, run_dir)
     classifier.model.to(device)
-    train_ids = classifier.encode(data.train.texts)["input_ids"]
+    train_ids = classifier.tokenize(data.train.texts)["input_ids"]
     targets, known = data.train.matrices(labels)
     weights = np.asarray(data.train.weights, dtype=np.float32)
     pos_weight = torch.tensor([optim.pos_weight.get(label, 1.0) for label in labels], device=device)
