@@ -3,6 +3,7 @@ gradient accumulation, warmup + linear decay, early stopping on dev macro-F1, an
 checkpoints from which a resumed run ends exactly where an uninterrupted one would."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from khitab.config import EncoderConfig, TrainConfig
+from khitab.config import ConfigError, EncoderConfig, TrainConfig
 from khitab.data.dataset import TrainingData
 from khitab.evaluation.metrics import dataset_metrics
 from khitab.evaluation.thresholds import tune_thresholds
@@ -69,8 +70,9 @@ def fit_encoder(config: TrainConfig, data: TrainingData, labels: list[str], log:
 
     progress = Progress()
     checkpoint = run_dir / CHECKPOINT_DIR
+    fingerprint = run_fingerprint(config, data)
     if optim.resume and (checkpoint / "state.pt").is_file():
-        progress = load_checkpoint(checkpoint, model, optimizer, scheduler)
+        progress = load_checkpoint(checkpoint, model, optimizer, scheduler, fingerprint)
         log(f"resuming from {checkpoint}: epoch {progress.epoch}, batch {progress.batch}, step {progress.global_step}")
 
     main = distributed.is_main_process()
@@ -109,7 +111,7 @@ def fit_encoder(config: TrainConfig, data: TrainingData, labels: list[str], log:
                 if progress.global_step % optim.checkpoint_every == 0 and (b + 1) < len(batches):
                     progress.batch = b + 1
                     if main:
-                        save_checkpoint(checkpoint, model, optimizer, scheduler, progress)
+                        save_checkpoint(checkpoint, model, optimizer, scheduler, progress, fingerprint)
         bar.close()
         elapsed = time.perf_counter() - started
         record = evaluate_dev(classifier, data, labels, config)
@@ -127,7 +129,7 @@ def fit_encoder(config: TrainConfig, data: TrainingData, labels: list[str], log:
         progress.epoch, progress.batch = epoch + 1, 0
         progress.done = progress.bad_epochs >= optim.patience or progress.global_step >= total_steps
         if main:
-            save_checkpoint(checkpoint, model, optimizer, scheduler, progress)
+            save_checkpoint(checkpoint, model, optimizer, scheduler, progress, fingerprint)
             write_metrics_log(run_dir / METRICS_LOG, progress.history)
         distributed.barrier()
 
@@ -270,7 +272,25 @@ def load_trainable(model, path: Path) -> None:
     model.load_state_dict(state, strict=False)
 
 
-def save_checkpoint(directory: Path, model, optimizer, scheduler, progress: Progress) -> None:
+class StaleCheckpointError(ConfigError):
+    """The checkpoint belongs to a run with other data or settings."""
+
+
+def run_fingerprint(config: TrainConfig, data: TrainingData) -> str:
+    """What a checkpoint must match to be resumed: the training and dev rows (text, labels,
+    weight) and every setting that shapes the training trajectory."""
+    settings = json.loads(config.model_dump_json())
+    for key in ("resume", "num_threads", "checkpoint_every", "eval_batch_size"):
+        settings["optim"].pop(key, None)
+    settings.pop("output_dir", None)
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    for name, rows in (("train", data.train), ("dev", data.dev)):
+        for ex, weight in zip(rows.examples, rows.weights):
+            digest.update(json.dumps([name, ex.text, ex.labels, weight], ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def save_checkpoint(directory: Path, model, optimizer, scheduler, progress: Progress, fingerprint: str) -> None:
     """Everything a resumed run needs, written atomically (a kill leaves the previous one)."""
     directory.mkdir(parents=True, exist_ok=True)
     state = {
@@ -279,14 +299,21 @@ def save_checkpoint(directory: Path, model, optimizer, scheduler, progress: Prog
         "scheduler": scheduler.state_dict(),
         "rng": torch.get_rng_state(),
         "progress": json.dumps(asdict(progress)),
+        "fingerprint": fingerprint,
     }
     tmp = directory / "state.pt.tmp"
     torch.save(state, tmp)
     tmp.replace(directory / "state.pt")
 
 
-def load_checkpoint(directory: Path, model, optimizer, scheduler) -> Progress:
+def load_checkpoint(directory: Path, model, optimizer, scheduler, fingerprint: str) -> Progress:
     state = torch.load(directory / "state.pt", weights_only=True)
+    if state.get("fingerprint") != fingerprint:
+        # Resuming would silently finish the old run (often at once: its epochs are done).
+        raise StaleCheckpointError(
+            f"{directory}: checkpoint is from a run with different training data or settings; "
+            "delete it, choose another output_dir, or set optim.resume=false to start over"
+        )
     model.load_state_dict(state["model"], strict=False)
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])

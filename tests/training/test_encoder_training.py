@@ -11,7 +11,7 @@ from khitab import load_model
 from khitab.config import load_train_config
 from khitab.models.bundle import save_bundle
 from khitab.training import encoder_trainer
-from khitab.training.encoder_trainer import epoch_batches, masked_bce
+from khitab.training.encoder_trainer import StaleCheckpointError, epoch_batches, masked_bce
 from khitab.training.train import train
 from tests.conftest import ROOT, TINY_ENCODER, TINY_OPTIM, write_config
 
@@ -116,6 +116,21 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path, monkeypat
     resumed = load_model(run(tmp_path / "b", interrupt_after=1))
     np.testing.assert_array_equal(straight.logits(SENTENCES), resumed.logits(SENTENCES))
     assert straight.thresholds == resumed.thresholds
+
+
+def test_a_checkpoint_from_other_data_or_settings_is_not_resumed(tmp_path):
+    def config(**optim):
+        path = write_config(tmp_path, name="stale", model=TINY_ENCODER, optim={**TINY_OPTIM, "epochs": 1, **optim})
+        return load_train_config(path)
+
+    train(config(), log=lambda _: None)
+    assert (tmp_path / "run" / "checkpoint" / "state.pt").is_file()
+    logged = []
+    with pytest.raises(StaleCheckpointError, match="different training data or settings"):
+        train(config(lr=5e-4), log=logged.append)  # the old run's finished epoch would be kept
+    assert not any("resuming" in line for line in logged)
+    fresh = train(config(lr=5e-4, resume=False), log=logged.append)
+    assert [r["epoch"] for r in load_model(fresh).metadata["training"]["history"]] == [1]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs process spawning")
