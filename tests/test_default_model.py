@@ -41,3 +41,22 @@ def test_default_on_the_seed_article(default_model, labels):
     matrix = default_model.score_sentences([ex.text for ex in gold])
     right = sum(set(matrix.flagged(i)) == {k for k, v in ex.labels.items() if v == 1} for i, ex in enumerate(gold))
     assert right >= 12  # measured 12 of 13 (MODEL_CARD.md); each right decision clears its threshold by >= 0.08
+
+
+def test_loading_the_adapter_bundle_does_not_report_a_newly_initialized_head(labels):
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    quiet = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_warning()  # what a library user has (the test suite runs quieter)
+    hf_logging.add_handler(handler)
+    try:
+        load_model(SHIPPED, labels=labels)
+    finally:
+        hf_logging.remove_handler(handler)
+        hf_logging.set_verbosity(quiet)
+    assert not any("newly initialized" in message for message in records)  # the adapter brings the head

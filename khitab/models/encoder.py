@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -67,9 +68,9 @@ class EncoderClassifier(PretrainedTextClassifier):
             from khitab.models.pretrained import resolve_pretrained
 
             base_dir = resolve_pretrained(settings["base"])
-            model = PeftModel.from_pretrained(
-                classification_model(base_dir, fields["labels"]), str(directory / manifest["adapter"])
-            ).merge_and_unload()
+            with transformers_errors_only():  # the head is absent from the base by design
+                base_model = classification_model(base_dir, fields["labels"])
+            model = PeftModel.from_pretrained(base_model, str(directory / manifest["adapter"])).merge_and_unload()
             tokenizer = load_tokenizer(base_dir)
             settings["adapter_source"] = directory / manifest["adapter"]
         else:
@@ -90,6 +91,20 @@ class EncoderClassifier(PretrainedTextClassifier):
         multi_label = model.config.problem_type == "multi_label_classification" or model.config.num_labels == 1
         return cls(model=model, tokenizer=tokenizer, labels=labels, name=Path(directory).name, max_length=limit,
                    activation="sigmoid" if multi_label else "softmax")
+
+
+@contextmanager
+def transformers_errors_only():
+    """Silence transformers' load report while building a base whose classification head an
+    adapter is about to supply: "newly initialized ... consider training" would be false."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
 
 
 def classification_model(path: str, labels: Sequence[str]):
