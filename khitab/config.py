@@ -51,6 +51,9 @@ class SourceSpec(_Strict):
 
 class DataConfig(_Strict):
     corpus: Path | None = None
+    # File stems of the corpus folder to use (default: every *.jsonl); pins a model to the
+    # slices it was trained on when the corpus grows.
+    corpus_slices: list[str] | None = None
     seed_gold: Path | None = None
     seed_text: Path | None = None
     external_root: Path | None = None

@@ -23,20 +23,29 @@ class DataError(ValueError):
         super().__init__(f"{len(self.problems)} invalid row(s):\n{shown}{more}")
 
 
-def corpus_files(path: Path) -> list[Path]:
-    """The JSONL files of a corpus given as a file or a folder."""
+def corpus_files(path: Path, slices: Sequence[str] | None = None) -> list[Path]:
+    """The JSONL files of a corpus given as a file or a folder; ``slices`` keeps only the
+    files with those stems (every one must exist)."""
     path = Path(path)
     if path.is_dir():
-        return sorted(path.glob("*.jsonl"))
-    if path.is_file():
-        return [path]
-    raise FileNotFoundError(f"{path}: corpus not found")
+        files = sorted(path.glob("*.jsonl"))
+    elif path.is_file():
+        files = [path]
+    else:
+        raise FileNotFoundError(f"{path}: corpus not found")
+    if slices is None:
+        return files
+    missing = sorted(set(slices) - {f.stem for f in files})
+    if missing:
+        raise FileNotFoundError(f"{path}: no corpus slice named {', '.join(missing)} (data.corpus_slices)")
+    return [f for f in files if f.stem in set(slices)]
 
 
-def load_corpus(path: Path, labels: Sequence[str]) -> list[Example]:
-    """Load and validate every row; raise ``DataError`` listing all bad rows at once."""
+def load_corpus(path: Path, labels: Sequence[str], slices: Sequence[str] | None = None) -> list[Example]:
+    """Load and validate every row (of the named slices, if given); raise ``DataError``
+    listing all bad rows at once."""
     examples, problems = [], []
-    for file in corpus_files(path):
+    for file in corpus_files(path, slices):
         for where, row in _jsonl_rows(file, problems):
             example = parse_corpus_row(row, labels, where, problems)
             if example is not None:

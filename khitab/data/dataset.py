@@ -81,7 +81,7 @@ def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
     if config.corpus is not None:
         if not config.corpus.exists():
             raise FileNotFoundError(f"{config.corpus}: corpus not found (data.corpus)")
-        corpus = scorable(load_corpus(config.corpus, labels))
+        corpus = scorable(load_corpus(config.corpus, labels, config.corpus_slices))
     train = LabeledSet(select(corpus, "train"))
     dev = LabeledSet(select(corpus, "dev"))
     test = LabeledSet(select(corpus, "test"))

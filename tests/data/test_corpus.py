@@ -57,6 +57,22 @@ def test_missing_corpus_path_names_it(tmp_path, labels):
         load_corpus(tmp_path / "nowhere", labels)
 
 
+def test_corpus_slices_pin_the_files_a_model_trains_on(tmp_path, labels):
+    from khitab.config import DataConfig
+    from khitab.data.dataset import assemble
+
+    rows = [json.loads(line) for line in TINY_CORPUS.read_text(encoding="utf-8").splitlines()]
+    write_rows(tmp_path / "first.jsonl", rows[:25])
+    write_rows(tmp_path / "later.jsonl", rows[25:])
+    assert len(load_corpus(tmp_path, labels)) == 40
+    pinned = load_corpus(tmp_path, labels, slices=["first"])
+    assert [ex.id for ex in pinned] == [row["id"] for row in rows[:25]]
+    data = assemble(DataConfig(corpus=tmp_path, corpus_slices=["first"]), labels)
+    assert len(data.train) + len(data.dev) + len(data.test) == sum(not r.get("borderline") for r in rows[:25])
+    with pytest.raises(FileNotFoundError, match="no corpus slice named missing"):
+        load_corpus(tmp_path, labels, slices=["first", "missing"])
+
+
 def test_seed_gold_expands_fragments_to_their_sentences(labels):
     examples = load_seed_gold(SEED_GOLD, SEED_TEXT, labels)
     assert len(examples) == 17
