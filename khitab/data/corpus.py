@@ -35,10 +35,11 @@ def corpus_files(path: Path, slices: Sequence[str] | None = None) -> list[Path]:
         raise FileNotFoundError(f"{path}: corpus not found")
     if slices is None:
         return files
-    missing = sorted(set(slices) - {f.stem for f in files})
+    wanted = set(slices)
+    missing = sorted(wanted - {f.stem for f in files})
     if missing:
         raise FileNotFoundError(f"{path}: no corpus slice named {', '.join(missing)} (data.corpus_slices)")
-    return [f for f in files if f.stem in set(slices)]
+    return [f for f in files if f.stem in wanted]
 
 
 def load_corpus(path: Path, labels: Sequence[str], slices: Sequence[str] | None = None) -> list[Example]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +47,13 @@ class TrainingData:
     test: LabeledSet
     external_eval: dict[str, LabeledSet]
     notes: list[str]
+
+    def digest(self) -> str:
+        """SHA-256 of the training and dev rows (id, text, labels): what a model learned from."""
+        digest = hashlib.sha256()
+        for ex in self.train.examples + self.dev.examples:
+            digest.update(json.dumps([ex.id, ex.text, ex.labels], ensure_ascii=False, sort_keys=True).encode())
+        return digest.hexdigest()
 
 
 def label_matrices(examples: Sequence[Example], labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

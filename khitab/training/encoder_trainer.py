@@ -283,11 +283,8 @@ def run_fingerprint(config: TrainConfig, data: TrainingData) -> str:
     for key in ("resume", "num_threads", "checkpoint_every", "eval_batch_size"):
         settings["optim"].pop(key, None)
     settings.pop("output_dir", None)
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
-    for name, rows in (("train", data.train), ("dev", data.dev)):
-        for ex, weight in zip(rows.examples, rows.weights):
-            digest.update(json.dumps([name, ex.text, ex.labels, weight], ensure_ascii=False, sort_keys=True).encode())
-    return digest.hexdigest()[:16]
+    rows = [data.digest(), len(data.train), len(data.dev), data.train.weights, data.dev.weights]
+    return hashlib.sha256(json.dumps([settings, rows], sort_keys=True).encode()).hexdigest()[:16]
 
 
 def save_checkpoint(directory: Path, model, optimizer, scheduler, progress: Progress, fingerprint: str) -> None:
