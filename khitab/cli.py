@@ -107,7 +107,8 @@ def evaluate(
         Optional[list[str]],
         typer.Option(
             "--data",
-            help="[NAME=]FILE.jsonl|.csv, corpus:train|dev|test or external:SOURCE; repeat for several datasets.",
+            help="[NAME=]FILE.jsonl|.csv, corpus:train|dev|test, context:dev|test or external:SOURCE; "
+            "repeat for several datasets.",
         ),
     ] = None,
     model: Annotated[Optional[Path], typer.Option(help="Bundle to evaluate (default: the default bundle).")] = None,

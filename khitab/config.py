@@ -59,6 +59,9 @@ class DataConfig(_Strict):
     external_root: Path | None = None
     external: list[SourceSpec] = []
     use_seed_gold: bool = False
+    # Add this many context composites per corpus training row (khitab.data.context): each
+    # a training sentence framed as wire copy beside a neutral training sentence.
+    context_rate: float = Field(default=0.0, ge=0, le=4)
 
 
 class TfidfConfig(_Strict):

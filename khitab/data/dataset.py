@@ -91,6 +91,12 @@ def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
             raise FileNotFoundError(f"{config.corpus}: corpus not found (data.corpus)")
         corpus = scorable(load_corpus(config.corpus, labels, config.corpus_slices))
     train = LabeledSet(select(corpus, "train"))
+    if config.context_rate:
+        from khitab.data.context import context_composites
+
+        composites = context_composites(train.examples, labels, config.context_rate)
+        train.extend(composites, 1.0)
+        notes.append(f"{len(composites)} context composites of corpus training rows (data.context_rate)")
     dev = LabeledSet(select(corpus, "dev"))
     test = LabeledSet(select(corpus, "test"))
     if config.use_seed_gold or not corpus:

@@ -5,7 +5,9 @@ value is unknown (masked, never read as 0). Optional columns: ``id``, ``dialect`
 ``register`` (breakdowns) and ``borderline`` (true: left out of scoring, per the guidelines).
 
 Named sources: ``corpus:train|dev|test`` (the authored corpus of the training config, split by
-group) and ``external:NAME`` (the test split of an external dataset adapter). ``NAME=SPEC``
+group), ``context:dev|test`` (every row of that corpus split framed as wire copy beside a
+neutral sentence of the same split, in framings training never uses: ``khitab.data.context``)
+and ``external:NAME`` (the test split of an external dataset adapter). ``NAME=SPEC``
 names a dataset; otherwise a file is named by its stem and a source by its spec.
 """
 from __future__ import annotations
@@ -79,8 +81,11 @@ def split_spec(spec: str) -> tuple[str | None, str]:
     return None, spec
 
 
+NAMED_SOURCES = ("corpus:", "context:", "external:")
+
+
 def default_name(spec: str) -> str:
-    return spec if spec.startswith(("corpus:", "external:")) else Path(spec).stem
+    return spec if spec.startswith(NAMED_SOURCES) else Path(spec).stem
 
 
 def load_dataset(spec: str, labels: Sequence[str], roots: SourceRoots = SourceRoots()) -> EvalDataset:
@@ -89,6 +94,8 @@ def load_dataset(spec: str, labels: Sequence[str], roots: SourceRoots = SourceRo
     name = name or default_name(source)
     if source.startswith("corpus:"):
         dataset = _corpus_split(source, labels, roots)
+    elif source.startswith("context:"):
+        dataset = _context_split(source, labels, roots)
     elif source.startswith("external:"):
         dataset = _external(source, labels, roots)
     else:
@@ -295,13 +302,27 @@ def _parse_row(row: dict, labels: Sequence[str], where: str, kind: str, problems
 
 
 def _corpus_split(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDataset:
-    split = spec.partition(":")[2]
+    return from_examples(spec, f"{spec} ({roots.corpus})", _corpus_rows(spec, labels, roots), labels)
+
+
+def _context_split(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDataset:
+    from khitab.data.context import EVAL_FRAMES, EVAL_SPEAKERS, context_composites, is_neutral
+
+    rows = _corpus_rows(spec, labels, roots)
+    if rows and not any(is_neutral(ex, labels) for ex in rows):
+        raise EvalDataError([f"{spec}: the corpus split has no row negative on every label to frame with"])
+    composites = context_composites(rows, labels, 1.0, EVAL_FRAMES, EVAL_SPEAKERS)
+    composites.sort(key=lambda ex: ex.meta["context_of"])  # the corpus rows' order, for reading
+    return from_examples(spec, f"{spec} ({roots.corpus}, context composites)", composites, labels)
+
+
+def _corpus_rows(spec: str, labels: Sequence[str], roots: SourceRoots) -> list[Example]:
+    kind, _, split = spec.partition(":")
     if split not in SPLITS:
-        raise KeyError(f"{spec}: unknown corpus split {split!r}; use corpus:{'|'.join(SPLITS)}")
+        raise KeyError(f"{spec}: unknown corpus split {split!r}; use {kind}:{'|'.join(SPLITS)}")
     if roots.corpus is None:
         raise FileNotFoundError(f"{spec}: no corpus configured (data.corpus in the training config)")
-    examples = load_corpus(roots.corpus, labels)
-    return from_examples(spec, f"{spec} ({roots.corpus})", select(examples, split), labels)
+    return select(load_corpus(roots.corpus, labels), split)
 
 
 def _external(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDataset:
@@ -330,7 +351,7 @@ def load_datasets(specs: Sequence[str], labels: Sequence[str], config_path: Path
     roots: SourceRoots | None = None
     datasets = []
     for spec in specs:
-        if split_spec(spec)[1].startswith(("corpus:", "external:")) and roots is None:
+        if split_spec(spec)[1].startswith(NAMED_SOURCES) and roots is None:
             roots = roots_from_config(config_path)
         datasets.append(load_dataset(spec, labels, roots or SourceRoots()))
     return datasets
