@@ -7,6 +7,7 @@ from khitab.data.corpus import load_corpus, load_seed_gold
 from khitab.data.dataset import label_matrices
 from khitab.data.splits import select
 from khitab.defaults import SHIPPED_DEFAULT, default_bundle
+from khitab.evaluation.datasets import SourceRoots, load_dataset
 from khitab.evaluation.metrics import dataset_metrics
 from tests.conftest import ROOT, SEED_GOLD, SEED_TEXT
 
@@ -36,11 +37,21 @@ def test_default_keeps_its_quality_on_the_corpus_test_split(default_model, label
     assert all(metrics["labels"][label]["pr_auc"] >= 0.9 for label in labels)
 
 
+def test_default_finds_statements_embedded_in_wire_copy(default_model, labels):
+    # each test row framed as news copy beside a neutral sentence (khitab/data/context.py); the
+    # model before context composites scored 0.771 macro-F1 here (MODEL_CARD.md)
+    dataset = load_dataset("context:test", labels, SourceRoots(corpus=ROOT / "data" / "authored"))
+    sample = dataset.examples[::6]
+    targets, known = label_matrices(sample, labels)
+    probs = default_model.predict_proba([ex.text for ex in sample])
+    assert dataset_metrics(probs, targets, known, labels, default_model.threshold_vector())["macro_f1"] >= 0.85
+
+
 def test_default_on_the_seed_article(default_model, labels):
     gold = [ex for ex in load_seed_gold(SEED_GOLD, SEED_TEXT, labels) if not ex.borderline]
     matrix = default_model.score_sentences([ex.text for ex in gold])
     right = sum(set(matrix.flagged(i)) == {k for k, v in ex.labels.items() if v == 1} for i, ex in enumerate(gold))
-    assert right >= 12  # measured 12 of 13 (MODEL_CARD.md); each right decision clears its threshold by >= 0.08
+    assert right >= 11  # measured 11 of 13 (MODEL_CARD.md: v1 had 12, and 0.771 instead of 0.905 on context:test)
 
 
 def test_loading_the_adapter_bundle_does_not_report_a_newly_initialized_head(labels):
