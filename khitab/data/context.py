@@ -3,8 +3,8 @@
 News copy reports a threat, a sectarian boast or a denial inside a long sentence: a quote
 framed by "he added that ..." and followed by background ("..., in reference to the attacks
 last week"). A model trained on single statements loses the quoted clause in that context:
-on the corpus dev split, the shipped default's threat recall fell from 0.93 to 0.57 when each
-row was joined to a neutral sentence of the same split. A composite keeps its example's
+on the corpus dev split, the first shipped default's threat recall fell from 0.93 to 0.57 when
+each row was joined to a neutral sentence of the same split. A composite keeps its example's
 labels (the partner is neutral on every label, and a sentence carries a label when any part
 of it does; guidelines), so it teaches the model that context does not dilute a statement,
 and, made from hard negatives too, that length is not evidence.
