@@ -61,16 +61,16 @@ def context_composites(
     rate: float,
     frames: Sequence[str] = TRAIN_FRAMES,
     speakers: Sequence[str] = TRAIN_SPEAKERS,
-    seed: int = 0,
 ) -> list[Example]:
     """``round(rate * n)`` composites of the scorable ``examples`` (each used at most once
-    while ``rate <= 1``), every one with a neutral partner from another group of the same
-    ``examples``; the same inputs give the same composites."""
+    while ``rate <= 1``; at a whole rate every row that many times, in input order), every one
+    with a neutral partner from another group of the same ``examples``; the same inputs give
+    the same composites."""
     candidates = [ex for ex in examples if not ex.borderline and any(ex.known(label) for label in labels)]
     neutral = [ex for ex in examples if is_neutral(ex, labels)]
     if rate <= 0 or not candidates or not neutral:
         return []
-    rng = random.Random(seed)
+    rng = random.Random(0)
     count = round(rate * len(candidates))
     whole, part = divmod(count, len(candidates))
     chosen = list(candidates) * whole + rng.sample(candidates, part)

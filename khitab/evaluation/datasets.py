@@ -311,8 +311,7 @@ def _context_split(spec: str, labels: Sequence[str], roots: SourceRoots) -> Eval
     rows = _corpus_rows(spec, labels, roots)
     if rows and not any(is_neutral(ex, labels) for ex in rows):
         raise EvalDataError([f"{spec}: the corpus split has no row negative on every label to frame with"])
-    composites = context_composites(rows, labels, 1.0, EVAL_FRAMES, EVAL_SPEAKERS)
-    composites.sort(key=lambda ex: ex.meta["context_of"])  # the corpus rows' order, for reading
+    composites = context_composites(rows, labels, 1.0, EVAL_FRAMES, EVAL_SPEAKERS)  # in the rows' order
     return from_examples(spec, f"{spec} ({roots.corpus}, context composites)", composites, labels)
 
 

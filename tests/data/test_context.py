@@ -63,7 +63,7 @@ def test_context_eval_split_uses_framings_training_never_sees(labels):
     dataset = load_dataset("context:dev", labels, roots)
     dev_rows = [ex for ex in select(load_corpus(TINY_CORPUS, labels), "dev") if not ex.borderline]
     assert len(dataset) == len(dev_rows) and dataset.name == "context:dev"
-    assert {ex.meta["context_of"] for ex in dataset.examples} == {ex.id for ex in dev_rows}
+    assert [ex.meta["context_of"] for ex in dataset.examples] == [ex.id for ex in dev_rows]
     assert {ex.meta["context_frame"] for ex in dataset.examples} <= set(EVAL_FRAMES)
     assert not set(EVAL_FRAMES) & set(TRAIN_FRAMES)
     # the tiny test split holds only positives: nothing neutral to frame them with
