@@ -93,6 +93,11 @@ class EvalUnit(str, Enum):
     document = "document"
 
 
+class ThresholdStrategy(str, Enum):
+    max_f1 = "max_f1"
+    target_precision = "target_precision"
+
+
 def _eval_model(model: Optional[Path]):
     """The bundle to evaluate: ``--model`` as it is (any labels), else the default bundle."""
     from khitab.defaults import default_bundle
@@ -181,6 +186,40 @@ def calibrate(
         (dataset,) = load_datasets([data], classifier.labels, config)
         calibrate_bundle(path, dataset, log=say)
         say(f"saved temperatures into {path}")
+
+
+@app.command()
+def thresholds(
+    data: Annotated[
+        list[str],
+        typer.Option("--data", help="Labeled data to tune on: FILE, corpus:dev, context:dev or external:SOURCE; "
+                     "repeat to pool several."),
+    ],
+    model: Annotated[Optional[Path], typer.Option(help="Bundle to re-tune (default: the default bundle).")] = None,
+    strategy: Annotated[
+        ThresholdStrategy,
+        typer.Option(help="max_f1: best F1 per label; target_precision: the lowest threshold reaching "
+                     "--target-precision (most recall at that precision)."),
+    ] = ThresholdStrategy.max_f1,
+    target_precision: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="Precision asked of each label (target_precision).")
+    ] = 0.9,
+    config: Annotated[
+        Optional[Path], typer.Option(help="Training config locating corpus:/external: sources (default baseline).")
+    ] = None,
+) -> None:
+    """Re-tune each label's decision threshold on labeled data (e.g. a sample of your own traffic)
+    and save them into the bundle; scores are unchanged, decisions follow the new thresholds."""
+    from khitab.config import ThresholdConfig
+    from khitab.evaluation.datasets import load_datasets
+    from khitab.evaluation.thresholds import retune_bundle
+
+    with user_errors():
+        path, classifier = _eval_model(model)
+        datasets = load_datasets(data, classifier.labels, config)
+        retune_bundle(path, datasets, ThresholdConfig(strategy=strategy.value, target_precision=target_precision),
+                      log=say)
+        say(f"saved thresholds into {path}")
 
 
 data_app = typer.Typer(no_args_is_help=True, help="Inspect and check labeled data.")

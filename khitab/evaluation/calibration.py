@@ -156,7 +156,7 @@ def calibrate_bundle(path: Path | str, dataset, log: Callable[[str], None] = lam
     """Fit a temperature per label on ``dataset`` (an ``EvalDataset``) and save it into the
     bundle at ``path``, thresholds remapped so every decision stays as it was."""
     from khitab.data.dataset import label_matrices
-    from khitab.models.bundle import CARD, MANIFEST, BundleError, default_card, load_model, save_bundle
+    from khitab.models.bundle import MANIFEST, BundleError, kept_card, load_model, save_bundle
 
     path = Path(path)
     if not (path / MANIFEST).is_file():
@@ -169,9 +169,7 @@ def calibrate_bundle(path: Path | str, dataset, log: Callable[[str], None] = lam
     logits = np.asarray(model.logits(dataset.texts), dtype=np.float64)[:, columns]
     targets, known = label_matrices(dataset.examples, labels)
     fits = fit_temperatures(logits, targets, known, labels, model.temperature)
-    card_path = path / CARD
-    old_card = card_path.read_text(encoding="utf-8") if card_path.is_file() else ""
-    keep_card = bool(old_card) and old_card != default_card(model)
+    card = kept_card(path, model)
     thresholds = dict(model.thresholds)
     for fit in fits:
         old = float(model.temperature.get(fit.label, 1.0))
@@ -192,5 +190,5 @@ def calibrate_bundle(path: Path | str, dataset, log: Callable[[str], None] = lam
             "fits": [asdict(fit) for fit in fits],
         },
     }
-    save_bundle(model, path, card=old_card if keep_card else "")
+    save_bundle(model, path, card=card)
     return fits

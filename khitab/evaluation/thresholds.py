@@ -1,10 +1,12 @@
 """Per-label decision thresholds tuned on dev."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import precision_recall_curve
+from sklearn.metrics import f1_score, precision_recall_curve
 
 from khitab.config import ThresholdConfig
 
@@ -33,3 +35,73 @@ def tune_one(scores: np.ndarray, y: np.ndarray, config: ThresholdConfig) -> floa
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
     best = int(np.argmax(f1))
     return float(thresholds[best])
+
+
+@dataclass(frozen=True)
+class ThresholdChange:
+    label: str
+    before: float
+    after: float
+    n: int  # pooled rows where the label is known
+    n_pos: int
+    f1_before: float | None  # on the pooled rows; None when they cannot tune the label
+    f1_after: float | None
+
+
+def retune_bundle(
+    path: Path | str, datasets: Sequence, config: ThresholdConfig, log: Callable[[str], None] = lambda _: None
+) -> list[ThresholdChange]:
+    """Tune each label's threshold on ``datasets`` (``EvalDataset``s, pooled) with ``config``'s
+    strategy and save them into the bundle at ``path``. Scores, temperatures and weights stay as
+    they are. A label the data does not carry with both classes keeps its threshold."""
+    from khitab.data.dataset import label_matrices
+    from khitab.models.bundle import MANIFEST, BundleError, kept_card, load_model, save_bundle
+
+    path = Path(path)
+    if not (path / MANIFEST).is_file():
+        raise BundleError(f"{path}: thresholds are saved into a khitab bundle ({MANIFEST}); this is not one")
+    model = load_model(path)
+    if not any(label in model.labels for dataset in datasets for label in dataset.labels):
+        raise BundleError(f"{', '.join(d.origin for d in datasets)}: no label in common with model {path}")
+    card = kept_card(path, model)
+    probs = np.vstack([model.predict_proba(dataset.texts) for dataset in datasets])
+    matrices = [label_matrices(dataset.examples, model.labels) for dataset in datasets]
+    targets = np.vstack([targets for targets, _ in matrices])
+    known = np.vstack([known for _, known in matrices])
+    changes = [
+        _retuned(label, probs[known[:, j], j], targets[known[:, j], j].astype(int),
+                 float(model.thresholds.get(label, config.fixed)), config)
+        for j, label in enumerate(model.labels)
+    ]
+    for change in changes:
+        log(_describe(change))
+    model.thresholds = {**model.thresholds, **{c.label: c.after for c in changes}}
+    model.metadata = {
+        **model.metadata,
+        "thresholds": {
+            "data": [dataset.origin for dataset in datasets],
+            "strategy": config.model_dump(),
+            "changes": [asdict(change) for change in changes],
+        },
+    }
+    save_bundle(model, path, card=card)
+    return changes
+
+
+def _retuned(label: str, scores: np.ndarray, y: np.ndarray, before: float, config: ThresholdConfig) -> ThresholdChange:
+    if len(np.unique(y)) < 2:
+        return ThresholdChange(label, before, before, len(y), int(y.sum()), None, None)
+    after = tune_one(scores, y, config)
+    return ThresholdChange(
+        label, before, after, len(y), int(y.sum()),
+        float(f1_score(y, scores >= before)), float(f1_score(y, scores >= after)),
+    )
+
+
+def _describe(change: ThresholdChange) -> str:
+    if change.f1_after is None:
+        return f"{change.label}: kept {change.before:.3f} (the data needs positives and negatives; n={change.n})"
+    return (
+        f"{change.label}: threshold {change.before:.3f} -> {change.after:.3f}, F1 {change.f1_before:.3f} -> "
+        f"{change.f1_after:.3f} on the data (n={change.n}, {change.n_pos} positive)"
+    )

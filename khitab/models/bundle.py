@@ -130,6 +130,14 @@ def _weights_digest(directory: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def kept_card(directory: Path, model: SentenceClassifier) -> str:
+    """The card to write back when ``model`` (as loaded from ``directory``) is saved there again:
+    a hand-written card is kept, a generated one ("") is regenerated with the new numbers."""
+    path = Path(directory) / CARD
+    card = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return card if card and card != default_card(model) else ""
+
+
 def default_card(model: SentenceClassifier) -> str:
     meta = model.metadata
     lines = [
