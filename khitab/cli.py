@@ -204,6 +204,9 @@ def thresholds(
     target_precision: Annotated[
         float, typer.Option(min=0.01, max=1.0, help="Precision asked of each label (target_precision).")
     ] = 0.9,
+    output: Annotated[
+        Optional[Path], typer.Option(help="Write the re-tuned bundle here (a new folder) and leave --model as it is.")
+    ] = None,
     config: Annotated[
         Optional[Path], typer.Option(help="Training config locating corpus:/external: sources (default baseline).")
     ] = None,
@@ -213,10 +216,13 @@ def thresholds(
     from khitab.config import ThresholdConfig
     from khitab.evaluation.datasets import load_datasets
     from khitab.evaluation.thresholds import retune_bundle
+    from khitab.models.bundle import copy_bundle
 
     with user_errors():
         path, classifier = _eval_model(model)
         datasets = load_datasets(data, classifier.labels, config)
+        if output is not None:
+            path = copy_bundle(path, output)
         retune_bundle(path, datasets, ThresholdConfig(strategy=strategy.value, target_precision=target_precision),
                       log=say)
         say(f"saved thresholds into {path}")

@@ -130,6 +130,16 @@ def _weights_digest(directory: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def copy_bundle(source: Path, target: Path) -> Path:
+    """A copy of the bundle ``source`` at ``target``, which must not exist yet."""
+    source, target = Path(source), Path(target)
+    if not (source / MANIFEST).is_file():
+        raise BundleError(f"{source}: not a khitab bundle ({MANIFEST} missing)")
+    if target.exists():
+        raise BundleError(f"{target}: already exists; give a new folder")
+    return Path(shutil.copytree(source, target))
+
+
 def kept_card(directory: Path, model: SentenceClassifier) -> str:
     """The card to write back when ``model`` (as loaded from ``directory``) is saved there again:
     a hand-written card is kept, a generated one ("") is regenerated with the new numbers."""

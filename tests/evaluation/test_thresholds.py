@@ -71,12 +71,14 @@ def test_retune_pools_the_data_keeps_scores_and_labels_it_cannot_tune(tiny_bundl
     assert load_model(bundle).thresholds == tuned  # the other labels are absent from that data
 
 
-def test_cli_thresholds_with_a_target_precision(tiny_bundle, tmp_path, eval_file):
-    bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle")
-    result = runner.invoke(app, ["thresholds", "--model", str(bundle), "--data", str(eval_file),
-                                 "--strategy", "target_precision", "--target-precision", "0.8"])
+def test_cli_thresholds_with_a_target_precision_into_a_new_bundle(tiny_bundle, tmp_path, eval_file):
+    source = (tiny_bundle / "bundle.json").read_bytes()
+    bundle = tmp_path / "retuned"
+    result = runner.invoke(app, ["thresholds", "--model", str(tiny_bundle), "--data", str(eval_file), "--strategy",
+                                 "target_precision", "--target-precision", "0.8", "--output", str(bundle)])
     assert result.exit_code == 0, result.output
     assert "threat: threshold" in result.stderr and "saved thresholds" in result.stderr
+    assert (tiny_bundle / "bundle.json").read_bytes() == source  # --output leaves the original as it was
     model = load_model(bundle)
     data = read_eval_file(eval_file, model.labels)
     config = ThresholdConfig(strategy="target_precision", target_precision=0.8)
@@ -85,7 +87,11 @@ def test_cli_thresholds_with_a_target_precision(tiny_bundle, tmp_path, eval_file
         assert model.thresholds[label] == pytest.approx(tune_one(scores, y, config))
 
 
-def test_cli_thresholds_needs_a_bundle(tmp_path, eval_file):
+@pytest.mark.parametrize("case", ["not a bundle", "output exists"])
+def test_cli_thresholds_refuses_with_one_line(tiny_bundle, tmp_path, eval_file, case):
     (tmp_path / "plain").mkdir()
-    result = runner.invoke(app, ["thresholds", "--model", str(tmp_path / "plain"), "--data", str(eval_file)])
+    args = ["--model", str(tmp_path / "plain")] if case == "not a bundle" else [
+        "--model", str(tiny_bundle), "--output", str(tmp_path / "plain")]
+    result = runner.invoke(app, ["thresholds", "--data", str(eval_file), *args])
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert ("already exists" in result.stderr) == (case == "output exists")
