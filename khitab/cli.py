@@ -224,7 +224,7 @@ def thresholds(
         if output is not None:
             path = copy_bundle(path, output)
         retune_bundle(path, datasets, ThresholdConfig(strategy=strategy.value, target_precision=target_precision),
-                      log=say)
+                      log=say, model=classifier)
         say(f"saved thresholds into {path}")
 
 

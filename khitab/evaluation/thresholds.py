@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_curve
 
 from khitab.config import ThresholdConfig
+from khitab.models.base import SentenceClassifier
 
 
 def tune_thresholds(
@@ -49,29 +50,28 @@ class ThresholdChange:
 
 
 def retune_bundle(
-    path: Path | str, datasets: Sequence, config: ThresholdConfig, log: Callable[[str], None] = lambda _: None
+    path: Path | str,
+    datasets: Sequence,
+    config: ThresholdConfig,
+    log: Callable[[str], None] = lambda _: None,
+    model: SentenceClassifier | None = None,
 ) -> list[ThresholdChange]:
     """Tune each label's threshold on ``datasets`` (``EvalDataset``s, pooled) with ``config``'s
-    strategy and save them into the bundle at ``path``. Scores, temperatures and weights stay as
-    they are. A label the data does not carry with both classes keeps its threshold."""
-    from khitab.data.dataset import label_matrices
+    strategy and save them into the bundle at ``path`` (``model``: that bundle, when the caller
+    has loaded it already). Scores, temperatures and weights stay as they are. A label the data
+    does not carry with both classes keeps its threshold."""
+    from khitab.evaluation.evaluate import score_dataset
     from khitab.models.bundle import MANIFEST, BundleError, kept_card, load_model, save_bundle
 
     path = Path(path)
     if not (path / MANIFEST).is_file():
         raise BundleError(f"{path}: thresholds are saved into a khitab bundle ({MANIFEST}); this is not one")
-    model = load_model(path)
-    if not any(label in model.labels for dataset in datasets for label in dataset.labels):
-        raise BundleError(f"{', '.join(d.origin for d in datasets)}: no label in common with model {path}")
+    model = model or load_model(path)
     card = kept_card(path, model)
-    probs = np.vstack([model.predict_proba(dataset.texts) for dataset in datasets])
-    matrices = [label_matrices(dataset.examples, model.labels) for dataset in datasets]
-    targets = np.vstack([targets for targets, _ in matrices])
-    known = np.vstack([known for _, known in matrices])
+    scored = [score_dataset(model, dataset) for dataset in datasets]
     changes = [
-        _retuned(label, probs[known[:, j], j], targets[known[:, j], j].astype(int),
-                 float(model.thresholds.get(label, config.fixed)), config)
-        for j, label in enumerate(model.labels)
+        _retuned(label, *_pooled(scored, label), float(model.thresholds.get(label, config.fixed)), config)
+        for label in model.labels
     ]
     for change in changes:
         log(_describe(change))
@@ -86,6 +86,18 @@ def retune_bundle(
     }
     save_bundle(model, path, card=card)
     return changes
+
+
+def _pooled(scored: Sequence, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """``label``'s scores and 0/1 targets over every scored row (``Scored``) where it is known."""
+    scores, targets = [np.empty(0)], [np.empty(0, dtype=int)]
+    for part in scored:
+        if label in part.labels:
+            j = part.column(label)
+            rows = part.known[:, j]
+            scores.append(part.probs[rows, j])
+            targets.append(part.targets[rows, j].astype(int))
+    return np.concatenate(scores), np.concatenate(targets)
 
 
 def _retuned(label: str, scores: np.ndarray, y: np.ndarray, before: float, config: ThresholdConfig) -> ThresholdChange:
