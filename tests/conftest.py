@@ -59,3 +59,13 @@ def tiny_encoder_bundle(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("tiny_encoder")
     config = write_config(directory, name="tiny-encoder", model=TINY_ENCODER, optim=TINY_OPTIM)
     return train(load_train_config(config), log=lambda _: None)
+
+
+def two_slice_corpus(folder):
+    """TINY_CORPUS cut into two slice files, ``news`` (first 25 rows) and ``social`` (the rest)."""
+    lines = TINY_CORPUS.read_text(encoding="utf-8").splitlines()
+    folder.mkdir()
+    (folder / "news.jsonl").write_text("\n".join(lines[:25]) + "\n", encoding="utf-8")
+    (folder / "social.jsonl").write_text("\n".join(lines[25:]) + "\n", encoding="utf-8")
+    return folder
+

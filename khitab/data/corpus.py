@@ -50,6 +50,7 @@ def load_corpus(path: Path, labels: Sequence[str], slices: Sequence[str] | None 
         for where, row in _jsonl_rows(file, problems):
             example = parse_corpus_row(row, labels, where, problems)
             if example is not None:
+                example.meta["slice"] = file.stem  # evaluation reports break results down by slice
                 examples.append(example)
     if problems:
         raise DataError(problems)

@@ -22,6 +22,7 @@ def corpus_stats(examples: Sequence[Example], labels: Sequence[str]) -> dict:
 
     by_split = {name: [ex for ex in examples if split_of(ex.group) == name] for name in ("train", "dev", "test")}
     by_source = Counter(ex.source for ex in examples)
+    by_slice = Counter(ex.meta.get("slice", "") for ex in examples)
     negatives = sum(all(ex.labels.get(label) == 0 for label in labels) for ex in examples)
     combos = Counter(
         "+".join(label for label in labels if ex.labels.get(label) == 1) or "none"
@@ -39,6 +40,11 @@ def corpus_stats(examples: Sequence[Example], labels: Sequence[str]) -> dict:
         "sources": {
             name: {"rows": count, "labels": per_label([ex for ex in examples if ex.source == name])}
             for name, count in sorted(by_source.items())
+        },
+        "slices": {
+            name: {"rows": count, "labels": per_label([ex for ex in examples if ex.meta.get("slice", "") == name])}
+            for name, count in sorted(by_slice.items())
+            if name
         },
         "dialects": dict(Counter(ex.dialect or "unknown" for ex in examples).most_common()),
         "registers": dict(Counter(ex.register or "unknown" for ex in examples).most_common()),

@@ -24,6 +24,8 @@ from khitab.data.schema import Example
 from khitab.data.splits import SPLITS, select
 
 GROUP_FIELDS = ("dialect", "source", "register")
+# what reports break metrics down by: the row fields above, and the corpus file a row came from
+BREAKDOWN_FIELDS = (*GROUP_FIELDS, "slice")
 NULLS = {"", "null", "none", "nan", "na", "n/a"}
 FILE_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 _NAME = re.compile(r"^[\w.\-:]+$")

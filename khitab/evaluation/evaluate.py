@@ -18,7 +18,7 @@ import numpy as np
 
 from khitab.data.dataset import label_matrices
 from khitab.evaluation.bootstrap import DEFAULT_RESAMPLES, LEVEL, label_intervals, paired_difference, resample_counts
-from khitab.evaluation.datasets import GROUP_FIELDS, EvalDataError, EvalDataset
+from khitab.evaluation.datasets import BREAKDOWN_FIELDS, EvalDataError, EvalDataset
 from khitab.evaluation.metrics import dataset_metrics
 from khitab.models.base import SentenceClassifier
 from khitab.text.split import split_sentences
@@ -101,7 +101,7 @@ def confusion(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, 
 
 def measure(scored: Scored, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> dict[str, Any]:
     """The metrics.json entry of one dataset: per-label metrics with bootstrap intervals and
-    confusion counts, macro/micro F1, and breakdowns by dialect/source/register."""
+    confusion counts, macro/micro F1, and breakdowns by dialect/source/register/corpus slice."""
     base = dataset_metrics(scored.probs, scored.targets, scored.known, scored.labels, scored.thresholds)
     for label, entry in base["labels"].items():
         j = scored.column(label)
@@ -128,9 +128,10 @@ def measure(scored: Scored, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -
 
 
 def breakdowns(scored: Scored) -> dict[str, dict[str, Any]]:
-    """Metrics per value of each group column that has at least two distinct values."""
+    """Metrics per value of each group column that has at least two distinct values; a group's
+    macro-F1 averages the labels that have positives in it."""
     result = {}
-    for name in GROUP_FIELDS:
+    for name in BREAKDOWN_FIELDS:
         values = np.asarray(scored.dataset.group_values(name), dtype=object)
         distinct = sorted({v for v in values if v})
         if len(distinct) < 2:
@@ -138,9 +139,14 @@ def breakdowns(scored: Scored) -> dict[str, dict[str, Any]]:
         groups = {}
         for value in distinct + (["(none)"] if (values == "").any() else []):
             rows = values == ("" if value == "(none)" else value)
-            groups[value] = dataset_metrics(
+            metrics = dataset_metrics(
                 scored.probs[rows], scored.targets[rows], scored.known[rows], scored.labels, scored.thresholds
             )
+            # F1 is undefined for a label with no positives in the group (a slice written for one
+            # label often has none of another), so the group's macro-F1 leaves it out
+            defined = [m["f1"] for m in metrics["labels"].values() if m["n_pos"] > 0]
+            metrics["macro_f1"] = float(np.mean(defined)) if defined else None
+            groups[value] = metrics
         result[name] = groups
     return result
 

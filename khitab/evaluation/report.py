@@ -331,7 +331,12 @@ def breakdown_table(values: dict, labels: Sequence[str]) -> Table:
         cells = []
         for label in labels:
             lm = m["labels"].get(label)
-            cells.append("–" if lm is None else f"{lm['f1']:.3f} ({lm['n_pos']}/{lm['n']})")
+            if lm is None:
+                cells.append("–")
+            elif lm["n_pos"] == 0:  # F1 undefined; left out of the row's macro-F1
+                cells.append(f"– (0/{lm['n']})")
+            else:
+                cells.append(f"{lm['f1']:.3f} ({lm['n_pos']}/{lm['n']})")
         rows.append([value, str(m["n"]), *cells, num(m["macro_f1"])])
     return Table(["value", "rows", *(f"{label} F1 (pos/n)" for label in labels), "macro F1"], rows)
 

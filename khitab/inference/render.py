@@ -37,13 +37,14 @@ def print_stats(stats: dict, labels: Sequence[str]) -> None:
         f"all-negative {stats['all_negative']} ({stats['all_negative'] / max(stats['rows'], 1):.0%}), "
         f"words min/median/max {stats['words']['min']}/{stats['words']['median']}/{stats['words']['max']}"
     )
-    table = Table(title="positives / known, per split and source")
+    table = Table(title="positives / known, per split, source and corpus slice")
     table.add_column("part")
     table.add_column("rows", justify="right")
     for label in labels:
         table.add_column(label, justify="right")
     parts = [("all", stats)] + [(f"split {k}", v) for k, v in stats["splits"].items()]
     parts += [(f"source {k}", v) for k, v in stats["sources"].items()]
+    parts += [(f"slice {k}", v) for k, v in stats.get("slices", {}).items()]
     for name, part in parts:
         table.add_row(
             name, str(part["rows"]),

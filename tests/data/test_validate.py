@@ -7,7 +7,7 @@ from khitab.data.corpus import load_corpus
 from khitab.data.splits import split_of
 from khitab.data.stats import corpus_stats
 from khitab.data.validate import validate_corpus
-from tests.conftest import ROOT, TINY_CORPUS
+from tests.conftest import ROOT, TINY_CORPUS, two_slice_corpus
 
 runner = CliRunner()
 
@@ -114,3 +114,14 @@ def test_authored_corpus_meets_its_targets(labels):
     dialect_share = 1 - stats["dialects"].get("msa", 0) / stats["rows"]
     assert dialect_share >= 0.30
     assert (stats["splits"]["test"]["rows"] / stats["rows"]) > 0.12
+
+
+def test_rows_know_their_slice_and_stats_count_per_slice(labels, tmp_path):
+    examples = load_corpus(two_slice_corpus(tmp_path / "corpus"), labels)
+    assert [ex.meta["slice"] for ex in examples] == ["news"] * 25 + ["social"] * 15
+    slices = corpus_stats(examples, labels)["slices"]
+    assert {name: part["rows"] for name, part in slices.items()} == {"news": 25, "social": 15}
+    threat_in = [sum(ex.labels["threat"] == 1 for ex in examples if ex.meta["slice"] == s) for s in ("news", "social")]
+    assert [slices[s]["labels"]["threat"]["positive"] for s in ("news", "social")] == threat_in
+    table = runner.invoke(app, ["data", "stats", str(tmp_path / "corpus")])
+    assert "slice news" in table.stdout and "slice social" in table.stdout

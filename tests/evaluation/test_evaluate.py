@@ -8,10 +8,11 @@ from typer.testing import CliRunner
 
 from khitab.cli import app
 from khitab.evaluation.calibration import calibrate_bundle
-from khitab.evaluation.datasets import read_eval_file
+from khitab.evaluation.datasets import SourceRoots, load_dataset, read_eval_file
 from khitab.evaluation.evaluate import evaluate, row_verdicts, score_dataset
+from khitab.evaluation.metrics import dataset_metrics
 from khitab.models.bundle import load_model
-from tests.conftest import SEED_GOLD
+from tests.conftest import SEED_GOLD, two_slice_corpus
 from tests.evaluation.conftest import eval_rows, write_jsonl
 
 LABEL_KEYS = {"n_pos", "precision", "recall", "f1", "roc_auc", "pr_auc", "ece", "threshold"}
@@ -33,11 +34,29 @@ def test_metrics_follow_the_documented_shape_and_unknown_labels_are_absent(tiny_
         assert sum(entry["confusion"].values()) == 14
     assert {"macro_f1", "micro_f1"} <= set(news) and set(news["breakdown"]) == {"dialect", "source"}
     assert set(news["breakdown"]["dialect"]) == {"msa", "gulf", "iraqi"}
+    gulf = news["breakdown"]["dialect"]["gulf"]  # no denial rows among the gulf ones: F1 undefined
+    assert gulf["labels"]["denial"]["n_pos"] == 0
+    defined = (gulf["labels"]["threat"]["f1"] + gulf["labels"]["sectarian"]["f1"]) / 2
+    assert gulf["macro_f1"] > 0 and gulf["macro_f1"] == pytest.approx(defined)
     assert list(metrics["datasets"]["partial"]["labels"]) == ["threat"]  # the others absent, never zero
     written = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))
     assert written == metrics
     predictions = (tmp_path / "out" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(predictions) == 28 and json.loads(predictions[-1])["gold"] == {"threat": 0}
+
+
+def test_corpus_splits_break_down_by_slice(tiny_bundle, tmp_path, labels):
+    corpus = two_slice_corpus(tmp_path / "corpus")
+    model = load_model(tiny_bundle)
+    data = load_dataset("corpus:train", model.labels, SourceRoots(corpus=corpus))
+    slices = evaluate(model, [data], resamples=0)["datasets"]["corpus:train"]["breakdown"]["slice"]
+    assert set(slices) == {"news", "social"}
+    assert sum(part["n"] for part in slices.values()) == len(data)
+    news_rows = [i for i, ex in enumerate(data.examples) if ex.meta["slice"] == "news"]
+    scored = score_dataset(model, data)
+    assert slices["news"]["n"] == len(news_rows) and slices["news"]["macro_f1"] == pytest.approx(
+        dataset_metrics(scored.probs[news_rows], scored.targets[news_rows], scored.known[news_rows],
+                        scored.labels, scored.thresholds)["macro_f1"])
 
 
 def test_document_unit_takes_the_maximum_over_sentences(tiny_bundle, tmp_path):
