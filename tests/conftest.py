@@ -68,4 +68,3 @@ def two_slice_corpus(folder):
     (folder / "news.jsonl").write_text("\n".join(lines[:25]) + "\n", encoding="utf-8")
     (folder / "social.jsonl").write_text("\n".join(lines[25:]) + "\n", encoding="utf-8")
     return folder
-
