@@ -37,6 +37,7 @@ QUANTIZE = (None, "int8")
 # matrix products large (M = batch x length rows) while padding stays a few per cent.
 DEFAULT_MAX_TOKENS = 4096
 DEFAULT_MAX_BATCH = 32
+FORWARD_INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # fastpath modules' forward order
 PARITY_TOLERANCE = {"fp32": 1e-4, "int8": 0.02, "bf16": 0.02}
 ONNX_DIR = "onnx"
 OPSET = 17
@@ -296,7 +297,7 @@ def _stamp() -> dict[str, str]:
     import transformers
 
     return {"torch": torch.__version__, "transformers": transformers.__version__,
-            "onnxruntime": onnxruntime.__version__, "opset": str(OPSET), "graph": "cls-shortcut-1"}
+            "onnxruntime": onnxruntime.__version__, "opset": str(OPSET), "graph": "cls-shortcut-2"}
 
 
 def _build_graphs(model, directory: Path, quantize: str | None, log) -> Path:
@@ -346,8 +347,11 @@ def export_onnx(model, path: Path) -> Path:
         pass
     module = fast_module(hf)
     tokenizer = model.tokenizer
-    names = [n for n in getattr(tokenizer, "model_input_names", ["input_ids", "attention_mask"])
-             if n in ("input_ids", "attention_mask", "token_type_ids")]
+    # In the order of the module's forward: torch.onnx.export names the graph's inputs by
+    # position, so the tokenizer's own order (BERT's is ids, token types, mask) would swap the
+    # mask and the token types in a graph that still runs.
+    given = set(getattr(tokenizer, "model_input_names", ["input_ids", "attention_mask"]))
+    names = [n for n in FORWARD_INPUTS if n in given]
     ids = tokenizer(model.prepare(["نص قصير", "نص أطول قليلا من النص الأول للتجربة"]), truncation=True,
                     max_length=model.max_length)["input_ids"]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0

@@ -58,3 +58,41 @@ def test_plain_hf_folder_equals_the_transformers_pipeline(tmp_path, multi_label)
     assert [r["text"] for r in rows] == sentences[:5]  # one sentence each
     got = np.array([[r["scores"][label] for label in LABELS] for r in rows])
     assert np.max(np.abs(got - expected[:5])) <= 1e-5
+
+
+def bert_tokenizer_folder(directory, architecture: dict):
+    """A BERT classifier folder whose tokenizer is a ``BertTokenizerFast``, as AraBERT's is: its
+    inputs come in BERT's order (ids, token types, mask), not the order of the model's forward."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    from khitab.models.tiny import wordpiece_vocab
+
+    directory.mkdir(parents=True)
+    (directory / "vocab.txt").write_text("\n".join(wordpiece_vocab(CORPUS, 600)) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"), do_lower_case=False)
+    assert list(tokenizer.model_input_names) == ["input_ids", "token_type_ids", "attention_mask"]
+    torch.manual_seed(0)
+    config = BertConfig(num_labels=3, problem_type="multi_label_classification",
+                        id2label=dict(enumerate(LABELS)), label2id={x: i for i, x in enumerate(LABELS)},
+                        **architecture)
+    BertForSequenceClassification(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_onnx_keeps_parity_at_arabert_width_with_a_bert_tokenizer(tmp_path):
+    """AraBERT v2's hidden size, heads and vocabulary (one layer instead of twelve): the
+    exported graph matched the tokenizer's input order, not the forward's, and scored with the
+    attention mask and token types swapped (|Δp| 0.06)."""
+    folder = bert_tokenizer_folder(tmp_path / "hf", {
+        "vocab_size": 64000, "hidden_size": 768, "num_attention_heads": 12, "intermediate_size": 3072,
+        "num_hidden_layers": 1,
+    })
+    model = load_model(folder)
+    sentences = CORPUS[:6] + ["نص قصير"]
+    torch_scorer = SentenceScorer(model, backend="torch")
+    onnx_scorer = SentenceScorer(model, backend="onnx", cache_dir=tmp_path / "onnx", max_batch=3)
+    assert onnx_scorer.parity(sentences) <= 1e-4
+    for one in sentences[:2]:  # single unpadded sentences too
+        assert np.max(np.abs(onnx_scorer.probabilities([one]) - torch_scorer.probabilities([one]))) <= 1e-4
