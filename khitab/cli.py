@@ -264,8 +264,25 @@ def data_validate(
         say(f"error: {error}")
     verdict = "ok" if report.ok else "FAILED"
     typer.echo(f"{target}: {report.rows} rows, {len(report.errors)} errors, {len(report.warnings)} warnings: {verdict}")
-    if not report.ok:
+    real_ok = path is not None or _validate_real_corpus()
+    if not report.ok or not real_ok:
         raise typer.Exit(1)
+
+
+def _validate_real_corpus() -> bool:
+    """The real-text label file (data/real), checked with the default config's external root."""
+    from khitab.data.real.corpus import validate_real
+    from khitab.evaluation.datasets import roots_from_config
+
+    roots = roots_from_config()
+    if roots.real is None:
+        return True
+    rows, problems, note = validate_real(roots.real, roots.external)
+    for problem in problems:
+        say(f"error: {problem}")
+    verdict = "ok" if not problems else "FAILED"
+    typer.echo(f"{roots.real}: {rows} rows, {len(problems)} errors ({note}): {verdict}")
+    return not problems
 
 
 @data_app.command("stats")

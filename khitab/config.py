@@ -58,6 +58,13 @@ class DataConfig(_Strict):
     seed_text: Path | None = None
     external_root: Path | None = None
     external: list[SourceSpec] = []
+    # The real-text corpus (khitab.data.real): committed labels, texts rebuilt from external_root.
+    real_labels: Path | None = None
+    # Copies of each real training row in the training data (rare positives, the target domain).
+    real_weight: float = Field(default=1.0, ge=0, le=8)
+    # What thresholds (and ensemble calibration) are tuned on: the authored corpus dev split,
+    # the real-text dev split, or both pooled.
+    dev_from: Literal["corpus", "real", "pooled"] = "corpus"
     use_seed_gold: bool = False
     # Add this many context composites per corpus training row (khitab.data.context): each
     # a training sentence framed as wire copy beside a neutral training sentence.
@@ -205,7 +212,7 @@ def resolve_paths(config: TrainConfig, root: Path) -> TrainConfig:
     data = config.data.model_copy(
         update={
             name: absolute(getattr(config.data, name))
-            for name in ("corpus", "seed_gold", "seed_text", "external_root")
+            for name in ("corpus", "seed_gold", "seed_text", "external_root", "real_labels")
         }
     )
     model = config.model

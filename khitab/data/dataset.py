@@ -47,6 +47,9 @@ class TrainingData:
     test: LabeledSet
     external_eval: dict[str, LabeledSet]
     notes: list[str]
+    # real-text splits, when data.real_labels is set (khitab.data.real)
+    real_dev: LabeledSet = field(default_factory=lambda: LabeledSet([]))
+    real_test: LabeledSet = field(default_factory=lambda: LabeledSet([]))
 
     def digest(self) -> str:
         """SHA-256 of the training and dev rows (id, text, labels): what a model learned from."""
@@ -115,4 +118,27 @@ def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
             rows = load_source(spec.name, config.external_root)
             train.extend(stable_sample(select(rows, "train"), spec.max_rows), spec.weight)
             external_eval[spec.name] = LabeledSet(select(rows, "test"))
-    return TrainingData(train, dev, test, external_eval, notes)
+    real_dev, real_test = LabeledSet([]), LabeledSet([])
+    if config.real_labels is not None:
+        real_dev, real_test = add_real(config, labels, train, notes)
+        if config.dev_from == "real":
+            dev = LabeledSet(list(real_dev.examples))
+        elif config.dev_from == "pooled":
+            dev = LabeledSet(dev.examples + real_dev.examples)
+    elif config.dev_from != "corpus":
+        raise FileNotFoundError(f"data.dev_from: {config.dev_from} needs data.real_labels")
+    return TrainingData(train, dev, test, external_eval, notes, real_dev, real_test)
+
+
+def add_real(config: DataConfig, labels: Sequence[str], train: LabeledSet,
+             notes: list[str]) -> tuple[LabeledSet, LabeledSet]:
+    """Add the real-text training rows to ``train``; return the real dev and test splits."""
+    from khitab.data.real.corpus import load_real
+
+    if config.external_root is None:
+        raise FileNotFoundError("data.real_labels needs data.external_root (the texts live there)")
+    rows = scorable(load_real(config.real_labels, config.external_root, labels))
+    real_train = select(rows, "train")
+    train.extend(real_train, config.real_weight)
+    notes.append(f"{len(real_train)} real-text training rows at weight {config.real_weight} (data.real_labels)")
+    return LabeledSet(select(rows, "dev")), LabeledSet(select(rows, "test"))

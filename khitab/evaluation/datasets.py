@@ -7,7 +7,9 @@ value is unknown (masked, never read as 0). Optional columns: ``id``, ``dialect`
 Named sources: ``corpus:train|dev|test`` (the authored corpus of the training config, split by
 group), ``context:dev|test`` (every row of that corpus split framed as wire copy beside a
 neutral sentence of the same split, in framings training never uses: ``khitab.data.context``)
-and ``external:NAME`` (the test split of an external dataset adapter). ``NAME=SPEC``
+``real:train|dev|test`` (the real-text corpus: tweets and news sentences labeled here, texts
+rebuilt from the external datasets; ``khitab.data.real``) and ``external:NAME`` (the test split
+of an external dataset adapter). ``NAME=SPEC``
 names a dataset; otherwise a file is named by its stem and a source by its spec.
 """
 from __future__ import annotations
@@ -73,6 +75,7 @@ class SourceRoots:
 
     corpus: Path | None = None
     external: Path | None = None
+    real: Path | None = None
 
 
 def split_spec(spec: str) -> tuple[str | None, str]:
@@ -83,7 +86,7 @@ def split_spec(spec: str) -> tuple[str | None, str]:
     return None, spec
 
 
-NAMED_SOURCES = ("corpus:", "context:", "external:")
+NAMED_SOURCES = ("corpus:", "context:", "external:", "real:")
 
 
 def default_name(spec: str) -> str:
@@ -100,6 +103,8 @@ def load_dataset(spec: str, labels: Sequence[str], roots: SourceRoots = SourceRo
         dataset = _context_split(source, labels, roots)
     elif source.startswith("external:"):
         dataset = _external(source, labels, roots)
+    elif source.startswith("real:"):
+        dataset = _real_split(source, labels, roots)
     else:
         dataset = read_eval_file(Path(source), labels)
     dataset.name = name
@@ -326,6 +331,18 @@ def _corpus_rows(spec: str, labels: Sequence[str], roots: SourceRoots) -> list[E
     return select(load_corpus(roots.corpus, labels), split)
 
 
+def _real_split(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDataset:
+    from khitab.data.real.corpus import load_real
+
+    split = spec.partition(":")[2]
+    if split not in SPLITS:
+        raise KeyError(f"{spec}: unknown real-text split {split!r}; use real:{'|'.join(SPLITS)}")
+    if roots.real is None or roots.external is None:
+        raise FileNotFoundError(f"{spec}: no real-text corpus configured (data.real_labels and data.external_root)")
+    rows = select(load_real(roots.real, roots.external, labels), split)
+    return from_examples(spec, f"{spec} ({roots.real} + texts from {roots.external})", rows, labels)
+
+
 def _external(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDataset:
     name = spec.partition(":")[2]
     try:
@@ -344,7 +361,7 @@ def roots_from_config(config_path: Path | None = None) -> SourceRoots:
     from khitab.defaults import DEFAULT_TRAIN_CONFIG, project_root
 
     config = load_train_config(config_path or project_root() / DEFAULT_TRAIN_CONFIG)
-    return SourceRoots(config.data.corpus, config.data.external_root)
+    return SourceRoots(config.data.corpus, config.data.external_root, config.data.real_labels)
 
 
 def load_datasets(specs: Sequence[str], labels: Sequence[str], config_path: Path | None = None) -> list[EvalDataset]:

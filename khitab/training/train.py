@@ -83,6 +83,7 @@ def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log) -
 
 def evaluate_splits(model: SentenceClassifier, data: TrainingData, labels: list[str]) -> dict:
     sets: dict[str, LabeledSet] = {"dev": data.dev, "test": data.test}
+    sets.update({"real:dev": data.real_dev, "real:test": data.real_test})
     sets.update({f"external:{name}": rows for name, rows in data.external_eval.items()})
     results = {}
     for name, rows in sets.items():

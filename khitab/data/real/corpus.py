@@ -1,0 +1,102 @@
+"""The real-text corpus as training and evaluation rows: committed labels joined with the texts
+of the external datasets, which are never committed (their licences forbid redistribution).
+
+``data/real/labels.jsonl`` holds, per item, its id in the external source, a digest of its
+text, the gold labels, the votes behind them and the adjudication note. The texts are rebuilt
+from ``external_root`` with the same units as were annotated (``khitab.data.real.units``); a
+text whose digest differs (the dataset copy changed) is an error naming the item.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from khitab.data.corpus import DataError
+from khitab.data.real.agreement import LABELS
+from khitab.data.schema import Example
+
+REQUIRED = ("id", "source", "group", "register", "stratum", "sha1", "labels", "votes")
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def read_label_rows(path: Path) -> list[dict]:
+    """The committed label rows, checked field by field (``DataError`` naming line and field)."""
+    problems: list[str] = []
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not JSON ({exc.msg})")
+            continue
+        missing = [f for f in REQUIRED if f not in row]
+        if missing:
+            problems.append(f"{where}: missing field(s) {', '.join(missing)}")
+            continue
+        labels = row["labels"]
+        bad = [x for x in LABELS if labels.get(x) not in (0, 1)]
+        if bad:
+            problems.append(f"{where}: labels.{bad[0]} must be 0 or 1, got {labels.get(bad[0])!r}")
+        if len(row["votes"]) < 2:
+            problems.append(f"{where}: votes: at least two annotators per item, got {len(row['votes'])}")
+        if row["id"] in seen:
+            problems.append(f"{where}: id {row['id']!r} appears twice")
+        seen.add(row["id"])
+        rows.append(row)
+    if problems:
+        raise DataError(problems)
+    return rows
+
+
+def load_real(labels_path: Path, external_root: Path, labels: Sequence[str] = LABELS) -> list[Example]:
+    """Every labeled real item as an ``Example`` (``source`` = ``real``, ``meta['slice']`` = the
+    external dataset it comes from), in the label file's order."""
+    from khitab.data.real.units import real_units
+
+    rows = read_label_rows(labels_path)
+    units = {u.id: u for u in real_units(Path(external_root))}
+    problems: list[str] = []
+    out: list[Example] = []
+    for row in rows:
+        unit = units.get(row["id"])
+        if unit is None:
+            problems.append(f"{labels_path}: {row['id']}: not found under {external_root} (dataset missing or changed)")
+            continue
+        if text_digest(unit.text) != row["sha1"]:
+            problems.append(f"{labels_path}: {row['id']}: text differs from the annotated one (sha1)")
+            continue
+        out.append(Example(
+            id=f"real:{row['id']}", text=unit.text,
+            labels={x: int(row["labels"][x]) for x in labels if x in row["labels"]},
+            source="real", group=f"real:{row['group']}", register=row["register"],
+            borderline=bool(row.get("borderline")), note=row.get("note", ""),
+            meta={"slice": row["source"], "stratum": row["stratum"]},
+        ))
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def validate_real(labels_path: Path, external_root: Path | None) -> tuple[int, list[str], str]:
+    """(rows, problems, note) for ``khitab data validate``: the label file's schema always; the
+    texts' presence and digests too where the external datasets are present."""
+    try:
+        rows = read_label_rows(labels_path)
+    except DataError as exc:
+        return 0, exc.problems, ""
+    if external_root is None or not Path(external_root).is_dir():
+        return len(rows), [], f"texts not checked: no external datasets at {external_root}"
+    try:
+        load_real(labels_path, external_root)
+    except DataError as exc:
+        return len(rows), exc.problems, ""
+    return len(rows), [], f"every text rebuilt from {external_root} with its digest"

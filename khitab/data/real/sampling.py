@@ -1,0 +1,73 @@
+"""Which real units get annotated: strata from the sources' own proxy tags, from cue words, and
+at random (at least a third, so prevalence and hard negatives are real). Cue words only choose
+what annotators read; they never assign a label."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from khitab.data.external._lexicon import _bare, _tokens, has_denial_cue, has_sect_term
+from khitab.data.real.units import Unit
+
+# Stems of harm, revenge and incitement (dialect forms included) to find candidate threats.
+THREAT_CUES = frozenset(
+    "قتل اقتل نقتل يقتل سنقتل اقتلوا اقتلوهم ذبح اذبح نذبح سنذبح اذبحوا ذبحهم حرق احرق نحرق "
+    "سنحرق احرقوا حرقهم انتقام ننتقم سننتقم الانتقام ثار ثأر سحق نسحق سنسحق تفجير فجر نفجر "
+    "اضرب اضربوا نضرب سنضرب سلاح السلاح دماء دم رصاص رصاصه الموت موت اعدام اعدموا سحل اسحلوا "
+    "ادعس ادوس اكسر اكسره اكسرلك راسك رقبتك رقابكم رقابهم اذبحك اقتلك امحي نمحي ابيد نبيد ابادة "
+    "ابادتهم طردهم اطردوهم هجوم نهجم سنهجم استهداف نستهدف سنستهدف جهاد الجهاد غزو".split()
+)
+# Each stratum, the share of the sample it gets, and who is eligible.
+PROXY_QUOTAS = {
+    "violence": 450, "religion_hate": 500, "hate": 250, "incitement": 400, "accusation": 120,
+    "doubt": 200, "disagree": 300, "fake": 150,
+}
+CUE_QUOTAS = {"threat_cue": 500, "sect_cue": 550, "denial_cue": 550}
+
+
+@dataclass(frozen=True)
+class Sampled:
+    unit: Unit
+    stratum: str
+
+
+def has_threat_cue(text: str) -> bool:
+    return any(b in THREAT_CUES for t in _tokens(text) for b in _bare(t))
+
+
+def cue_strata(text: str) -> list[str]:
+    out = []
+    if has_threat_cue(text):
+        out.append("threat_cue")
+    if has_sect_term(text):
+        out.append("sect_cue")
+    if has_denial_cue(text):
+        out.append("denial_cue")
+    return out
+
+
+def draw(units: Sequence[Unit], random_n: int, news_n: int, seed: int = 2026) -> list[Sampled]:
+    """A stratified sample: proxy strata first, then cue strata, then ``news_n`` news units and
+    ``random_n`` units of any source drawn uniformly from everything not yet taken.
+    Deterministic for a given ``units`` and ``seed``."""
+    rng = random.Random(seed)
+    taken: dict[str, Sampled] = {}
+
+    def take(pool: list[Unit], n: int, stratum: str) -> None:
+        pool = [u for u in pool if u.id not in taken]
+        for u in rng.sample(pool, min(n, len(pool))):
+            taken[u.id] = Sampled(u, stratum)
+
+    for stratum, n in PROXY_QUOTAS.items():
+        take([u for u in units if stratum in u.proxies], n, f"proxy:{stratum}")
+    for stratum, n in CUE_QUOTAS.items():
+        take([u for u in units if stratum in cue_strata(u.text)], n, f"cue:{stratum}")
+    take([u for u in units if u.register == "news"], news_n, "random_news")
+    take(list(units), random_n, "random")
+    return list(taken.values())
+
+
+def strata_counts(sample: Sequence[Sampled]) -> Counter:
+    return Counter(s.stratum for s in sample)

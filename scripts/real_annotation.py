@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""The real-text annotation workflow (data/real/DATASHEET.md tells the whole protocol).
+
+  .venv/bin/python scripts/real_annotation.py sample EXTERNAL_ROOT OUT_DIR
+      draw the stratified sample and write OUT_DIR/batches/batch_NN.jsonl ({key, text}, what
+      annotators read) and OUT_DIR/index.jsonl (key -> source id, stratum; annotators never see it)
+  .venv/bin/python scripts/real_annotation.py disputed OUT_DIR NAME BATCH...
+      the items two annotators split on, for a third (OUT_DIR/adjudication/NAME.input.jsonl)
+  .venv/bin/python scripts/real_annotation.py gold OUT_DIR
+      votes + adjudications -> data/real/labels.jsonl and data/real/agreement.json (kappa per label)
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from khitab.data.real.agreement import LABELS, cohen_kappa, fleiss_kappa, gold
+from khitab.data.real.corpus import text_digest
+
+ROOT = Path(__file__).resolve().parent.parent
+N_BATCHES, RANDOM_N, NEWS_N = 8, 2200, 500
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_jsonl(path: Path, rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def sample(external_root: str, out: str) -> None:
+    from khitab.data.real.sampling import draw, strata_counts
+    from khitab.data.real.units import real_units
+
+    drawn = draw(real_units(Path(external_root)), RANDOM_N, NEWS_N)
+    random.Random(7).shuffle(drawn)
+    size = -(-len(drawn) // N_BATCHES)
+    index = []
+    for b in range(N_BATCHES):
+        rows = []
+        for i, s in enumerate(drawn[b * size:(b + 1) * size]):
+            key = f"b{b + 1:02d}-{i + 1:04d}"
+            rows.append({"key": key, "text": s.unit.text})
+            index.append({"key": key, "id": s.unit.id, "source": s.unit.source, "stratum": s.stratum,
+                          "group": s.unit.group, "register": s.unit.register})
+        write_jsonl(Path(out) / "batches" / f"batch_{b + 1:02d}.jsonl", rows)
+    write_jsonl(Path(out) / "index.jsonl", index)
+    print(len(drawn), dict(strata_counts(drawn)))
+
+
+def votes_of(out: Path, batch: str) -> tuple[dict, dict]:
+    a, b = (read_jsonl(out / "votes" / f"batch_{batch}.{x}.jsonl") for x in "AB")
+    return {r["key"]: r for r in a}, {r["key"]: r for r in b}
+
+
+def split(a: dict, b: dict) -> bool:
+    return any(int(a[x]) != int(b[x]) for x in LABELS) or bool(a.get("borderline")) != bool(b.get("borderline"))
+
+
+def disputed(out: str, name: str, batches: list[str]) -> None:
+    out_dir = Path(out)
+    rows = []
+    for batch in batches:
+        a, b = votes_of(out_dir, batch)
+        for item in read_jsonl(out_dir / "batches" / f"batch_{batch}.jsonl"):
+            if split(a[item["key"]], b[item["key"]]):
+                rows.append(item)
+    write_jsonl(out_dir / "adjudication" / f"{name}.input.jsonl", rows)
+    print(len(rows))
+
+
+def vote_string(v: dict) -> str:
+    return "".join(str(int(v[x])) for x in LABELS) + ("?" if v.get("borderline") else "")
+
+
+def make_gold(out: str) -> None:
+    out_dir = Path(out)
+    index = {r["key"]: r for r in read_jsonl(out_dir / "index.jsonl")}
+    texts = {}
+    for path in sorted((out_dir / "batches").glob("batch_*.jsonl")):
+        texts.update({r["key"]: r["text"] for r in read_jsonl(path)})
+    third = {}
+    for path in sorted((out_dir / "adjudication").glob("*.C.jsonl")):
+        third.update({r["key"]: r for r in read_jsonl(path)})
+    rows, pairs = [], {x: ([], []) for x in LABELS}
+    for path in sorted((out_dir / "votes").glob("batch_*.A.jsonl")):
+        batch = path.name.split(".")[0].split("_")[1]
+        if not (out_dir / "votes" / f"batch_{batch}.B.jsonl").is_file():
+            continue
+        a, b = votes_of(out_dir, batch)
+        if a.keys() != b.keys() or len(a) != len(read_jsonl(out_dir / "batches" / f"batch_{batch}.jsonl")):
+            print(f"batch {batch}: votes incomplete, skipped")
+            continue
+        for key in a:
+            c = third.get(key) if split(a[key], b[key]) else None
+            if split(a[key], b[key]) and c is None:
+                print(f"batch {batch}: {key} awaits adjudication, skipped")
+                continue
+            for x in LABELS:
+                pairs[x][0].append(int(a[key][x]))
+                pairs[x][1].append(int(b[key][x]))
+            g = gold(a[key], b[key], c)
+            meta = index[key]
+            votes = {"A": vote_string(a[key]), "B": vote_string(b[key])}
+            if c is not None:
+                votes["C"] = vote_string(c)
+            rows.append({
+                "id": meta["id"], "source": meta["source"], "group": meta["group"], "register": meta["register"],
+                "stratum": meta["stratum"], "sha1": text_digest(texts[key]), "labels": g["labels"],
+                "borderline": g["borderline"], "votes": votes, "adjudicated": g["adjudicated"],
+                "note": (c or {}).get("note", ""),
+            })
+    rows.sort(key=lambda r: r["id"])
+    write_jsonl(ROOT / "data" / "real" / "labels.jsonl", rows)
+    agreement = {
+        "items": len(rows),
+        "adjudicated_items": sum(1 for r in rows if r["adjudicated"]),
+        "borderline_items": sum(1 for r in rows if r["borderline"]),
+        "per_label": {x: {
+            "cohen_kappa_A_B": round(cohen_kappa(*pairs[x]), 4),
+            "fleiss_kappa_A_B": round(fleiss_kappa(np.array(pairs[x]).T), 4),
+            "positives_gold": sum(r["labels"][x] for r in rows),
+            "split_votes": int(sum(p != q for p, q in zip(*pairs[x]))),
+        } for x in LABELS},
+    }
+    (ROOT / "data" / "real" / "agreement.json").write_text(json.dumps(agreement, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(agreement, indent=1))
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:] or ["help"]
+    if command == "sample" and len(args) == 2:
+        sample(*args)
+    elif command == "disputed" and len(args) >= 3:
+        disputed(args[0], args[1], args[2:])
+    elif command == "gold" and len(args) == 1:
+        make_gold(args[0])
+    else:
+        print(__doc__)
+        sys.exit(2)

@@ -1,0 +1,95 @@
+"""The real-text corpus: the gold rule, agreement, the committed label file, and rebuilding the
+texts from the external datasets (a digest guards against a changed copy)."""
+import json
+
+import numpy as np
+import pytest
+
+from khitab.data.corpus import DataError
+from khitab.data.real.agreement import cohen_kappa, fleiss_kappa, gold
+from khitab.data.real.corpus import load_real, read_label_rows, text_digest
+from khitab.data.real.units import Unit
+from tests.conftest import ROOT
+
+
+def vote(t, s, d, borderline=False):
+    return {"threat": t, "sectarian": s, "denial": d, "borderline": borderline}
+
+
+def test_gold_takes_agreed_labels_and_the_third_vote_only_where_two_split():
+    row = gold(vote(1, 0, 0), vote(1, 1, 0), vote(0, 0, 1))
+    assert row["labels"] == {"threat": 1, "sectarian": 0, "denial": 0}
+    assert row["adjudicated"] == ["sectarian"]
+    with pytest.raises(ValueError, match="no adjudicator"):
+        gold(vote(0, 0, 0), vote(0, 0, 1))
+    assert gold(vote(1, 0, 0, True), vote(1, 0, 0, True))["borderline"]
+    assert not gold(vote(1, 0, 0, True), vote(1, 0, 0))["borderline"]
+
+
+def test_kappas_match_hand_computed_values():
+    a = [1, 1, 0, 0, 0, 0, 1, 0, 0, 0]
+    b = [1, 0, 0, 0, 0, 0, 1, 0, 0, 1]
+    # po = 0.8, pe = 0.3*0.3 + 0.7*0.7 = 0.58 -> (0.8 - 0.58) / 0.42
+    assert cohen_kappa(a, b) == pytest.approx(0.22 / 0.42)
+    # Fleiss with two raters pools the marginals (p1 = 0.3): pe = 0.58 here as well
+    assert fleiss_kappa(np.array([a, b]).T) == pytest.approx(0.22 / 0.42)
+    assert cohen_kappa([0, 0, 1], [0, 0, 1]) == 1.0
+
+
+def label_row(uid, text, **extra):
+    row = {"id": uid, "source": "osact2022", "group": uid, "register": "social", "stratum": "random",
+           "sha1": text_digest(text), "labels": {"threat": 1, "sectarian": 0, "denial": 0},
+           "votes": {"A": "100", "B": "100"}, "borderline": False}
+    row.update(extra)
+    return row
+
+
+def write_rows(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_label_rows_with_a_bad_field_name_line_and_field(tmp_path):
+    bad = write_rows(tmp_path / "labels.jsonl", [
+        label_row("osact2022:1", "نص"),
+        label_row("osact2022:2", "نص", labels={"threat": 2, "sectarian": 0, "denial": 0}),
+        label_row("osact2022:1", "نص"),
+        label_row("osact2022:3", "نص", votes={"A": "000"}),
+    ])
+    with pytest.raises(DataError) as err:
+        read_label_rows(bad)
+    problems = err.value.problems
+    assert any(":2: labels.threat must be 0 or 1" in p for p in problems)
+    assert any(":3: id 'osact2022:1' appears twice" in p for p in problems)
+    assert any(":4: votes: at least two annotators" in p for p in problems)
+
+
+def test_texts_are_rebuilt_from_the_external_units_and_a_changed_text_is_refused(tmp_path, monkeypatch):
+    units = [Unit("osact2022:1", "سنحرق بيوتكم", "osact2022", "osact2022:1", "social", ()),
+             Unit("armpro:7#0-20", "نفت الوزارة الخبر", "armpro", "armpro:page9", "news", ())]
+    monkeypatch.setattr("khitab.data.real.units.real_units", lambda root: units)
+    path = write_rows(tmp_path / "labels.jsonl", [
+        label_row("osact2022:1", "سنحرق بيوتكم"),
+        label_row("armpro:7#0-20", "نفت الوزارة الخبر", source="armpro", group="armpro:page9", register="news",
+                  labels={"threat": 0, "sectarian": 0, "denial": 1}),
+    ])
+    rows = load_real(path, tmp_path)
+    assert [r.text for r in rows] == ["سنحرق بيوتكم", "نفت الوزارة الخبر"]
+    assert rows[1].labels == {"threat": 0, "sectarian": 0, "denial": 1}
+    assert rows[1].group == "real:armpro:page9" and rows[1].meta["slice"] == "armpro"
+    write_rows(path, [label_row("osact2022:1", "سنحرق بيوتكم غدا")])
+    with pytest.raises(DataError, match="text differs"):
+        load_real(path, tmp_path)
+    write_rows(path, [label_row("osact2022:404", "نص")])
+    with pytest.raises(DataError, match="not found"):
+        load_real(path, tmp_path)
+
+
+def test_the_committed_real_labels_are_valid_and_doubly_annotated():
+    rows = read_label_rows(ROOT / "data" / "real" / "labels.jsonl")
+    assert len(rows) >= 4000
+    assert all(len(r["votes"]) >= 2 for r in rows)
+    split = [r for r in rows if r["adjudicated"]]
+    assert split and all("C" in r["votes"] for r in split)
+    random_share = sum(r["stratum"].startswith("random") for r in rows) / len(rows)
+    assert random_share >= 1 / 3
