@@ -7,6 +7,8 @@
   python3 scripts/deps.py report   the same install and test run, written as a report: which
                                    packages moved against requirements.lock and what broke;
                                    exits 0 whatever it finds (CI runs it for information)
+  PYTHON scripts/deps.py check     PYTHON's installed packages (torch and khitab aside) are all
+                                   in requirements.lock (scripts/bootstrap runs it with .venv)
 
 torch is held at KHITAB_TORCH (default torch==2.13.0, the CPU wheel on local disk) in both: a
 newer torch means a multi-GB CUDA download, and the lock leaves torch to scripts/bootstrap.
@@ -59,8 +61,7 @@ def newest_venv(where: Path) -> tuple[Path, dict[str, str]]:
     pip = [str(python), "-m", "pip", "-q", "--disable-pip-version-check"]
     run(pip + ["install", TORCH_SPEC], check=True)
     run(pip + ["install", "-e", f"{ROOT}[dev]"], check=True)
-    frozen = run(pip + ["freeze", "--exclude-editable"], check=True, capture_output=True, text=True).stdout
-    return python, {k: v for k, v in read_pins(frozen).items() if k not in UNLOCKED}
+    return python, installed_pins(str(python))
 
 
 def run_tests(python: Path) -> tuple[int, str]:
@@ -79,7 +80,28 @@ def moved(locked: dict[str, str], newest: dict[str, str]) -> list[str]:
     return lines
 
 
+def installed_pins(python: str) -> dict[str, str]:
+    frozen = subprocess.run([python, "-m", "pip", "freeze", "--exclude-editable"], check=True,
+                            capture_output=True, text=True).stdout
+    return {k: v for k, v in read_pins(frozen).items() if k not in UNLOCKED}
+
+
+def check() -> int:
+    """Every installed package is a locked one: a dependency the lock does not know would have
+    been resolved to whatever is newest today."""
+    locked = read_pins(LOCK.read_text(encoding="utf-8"))
+    extra = {k: v for k, v in installed_pins(sys.executable).items() if k not in locked}
+    if extra:
+        print("installed packages missing from requirements.lock: "
+              + ", ".join(f"{k}=={v}" for k, v in sorted(extra.items()))
+              + "; refresh the lock with: python3 scripts/deps.py lock", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["check"]:
+        return check()
     if len(argv) != 1 or argv[0] not in ("lock", "report"):
         print(__doc__)
         return 2

@@ -30,12 +30,6 @@ def _public_mask_builder():
     return create_bidirectional_mask
 
 
-def bidirectional_mask(config, hidden: torch.Tensor, attention_mask: torch.Tensor):
-    """The encoder's self-attention mask for ``attention_mask`` (None where no position is
-    masked and the attention kernel needs none), built the way BERT's forward builds it."""
-    return _public_mask_builder()(config=config, inputs_embeds=hidden, attention_mask=attention_mask)
-
-
 def shortcut_available() -> bool:
     return _public_mask_builder() is not None
 
@@ -66,6 +60,7 @@ class ClsOnlyLastLayer(nn.Module):
         self.bert = model.bert
         self.classifier = model.classifier
         self.config = model.config
+        self.mask_builder = _public_mask_builder()  # resolved once, not per forward
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
@@ -97,7 +92,7 @@ class ClsOnlyLastLayer(nn.Module):
         as the model's forward builds it, so that graph optimisers recognise it) and an
         additive one for the [CLS] query of the last layer."""
         dtype = hidden.dtype
-        mask = bidirectional_mask(self.config, hidden, attention_mask)
+        mask = self.mask_builder(config=self.config, inputs_embeds=hidden, attention_mask=attention_mask)
         if mask is None:
             return None, None
         last = mask[:, :, :1, :]

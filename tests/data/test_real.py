@@ -68,6 +68,7 @@ def test_texts_are_rebuilt_from_the_external_units_and_a_changed_text_is_refused
     units = [Unit("osact2022:1", "سنحرق بيوتكم", "osact2022", "osact2022:1", "social", ()),
              Unit("armpro:7#0-20", "نفت الوزارة الخبر", "armpro", "armpro:page9", "news", ())]
     monkeypatch.setattr("khitab.data.real.units.real_units", lambda root: units)
+    monkeypatch.setattr("khitab.data.external._common.SourceSpec.require", lambda spec, root: [])
     path = write_rows(tmp_path / "labels.jsonl", [
         label_row("osact2022:1", "سنحرق بيوتكم"),
         label_row("armpro:7#0-20", "نفت الوزارة الخبر", source="armpro", group="armpro:page9", register="news",
@@ -93,3 +94,9 @@ def test_the_committed_real_labels_are_valid_and_doubly_annotated():
     assert split and all("C" in r["votes"] for r in split)
     random_share = sum(r["stratum"].startswith("random") for r in rows) / len(rows)
     assert random_share >= 1 / 3
+
+
+def test_an_absent_external_dataset_is_named_with_where_to_get_it(tmp_path):
+    path = write_rows(tmp_path / "labels.jsonl", [label_row("osact2022:1", "سنحرق بيوتكم")])
+    with pytest.raises(FileNotFoundError, match="external dataset 'osact2022'.*Obtain it from"):
+        load_real(path, tmp_path / "external")

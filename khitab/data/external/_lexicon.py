@@ -68,6 +68,15 @@ DENIAL_CUES = FALSITY_TERMS | frozenset({
     "شائعه", "شائعات", "اشاعه", "اشاعات", "مضلل", "مضلله", "تضليل", "باطل", "باطله",
 })
 DENIAL_PHRASES = FALSITY_PHRASES + ("غير دقيق", "عدم وجود", "لا وجود", "لا يوجد دليل", "لا دليل")
+# Stems of harm, revenge and incitement (dialect forms included): they choose which real texts
+# annotators read as candidate threats (khitab.data.real.sampling), never a label.
+THREAT_CUES = frozenset(
+    "قتل اقتل نقتل يقتل سنقتل اقتلوا اقتلوهم ذبح اذبح نذبح سنذبح اذبحوا ذبحهم حرق احرق نحرق "
+    "سنحرق احرقوا حرقهم انتقام ننتقم سننتقم الانتقام ثار ثأر سحق نسحق سنسحق تفجير فجر نفجر "
+    "اضرب اضربوا نضرب سنضرب سلاح السلاح دماء دم رصاص رصاصه الموت موت اعدام اعدموا سحل اسحلوا "
+    "ادعس ادوس اكسر اكسره اكسرلك راسك رقبتك رقابكم رقابهم اذبحك اقتلك امحي نمحي ابيد نبيد ابادة "
+    "ابادتهم طردهم اطردوهم هجوم نهجم سنهجم استهداف نستهدف سنستهدف جهاد الجهاد غزو".split()
+)
 _NEGATORS = frozenset({"لا", "لم", "لن", "ما"})
 
 
@@ -92,6 +101,10 @@ def has_sect_term(text: str) -> bool:
 
 def has_denial_cue(text: str) -> bool:
     return _has(text, DENIAL_CUES, DENIAL_PHRASES)
+
+
+def has_threat_cue(text: str) -> bool:
+    return _has(text, THREAT_CUES, ())
 
 
 def has_falsity_term(text: str) -> bool:

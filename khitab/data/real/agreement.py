@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
-LABELS = ("threat", "sectarian", "denial")
+from khitab.data.external import LABELS
 
 
 def cohen_kappa(a: Sequence[int], b: Sequence[int]) -> float:

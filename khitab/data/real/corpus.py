@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from khitab.data.corpus import DataError
-from khitab.data.real.agreement import LABELS
+from khitab.data.external import LABELS
 from khitab.data.schema import Example
 
+# sources of real units that another adapter's files carry (ANS claims live beside its pairs)
+SOURCE_ADAPTER = {"ans_claim": "ans"}
 REQUIRED = ("id", "source", "group", "register", "stratum", "sha1", "labels", "votes")
 
 
@@ -60,16 +62,25 @@ def read_label_rows(path: Path) -> list[dict]:
 def load_real(labels_path: Path, external_root: Path, labels: Sequence[str] = LABELS) -> list[Example]:
     """Every labeled real item as an ``Example`` (``source`` = ``real``, ``meta['slice']`` = the
     external dataset it comes from), in the label file's order."""
+    return join_texts(read_label_rows(labels_path), labels_path, Path(external_root), labels)
+
+
+def join_texts(rows: Sequence[dict], labels_path: Path, external_root: Path,
+               labels: Sequence[str] = LABELS) -> list[Example]:
+    """The label rows joined with their texts; ``FileNotFoundError`` naming a dataset the rows
+    need that is absent, ``DataError`` naming each item whose text is gone or changed."""
+    from khitab.data.external import SPECS
     from khitab.data.real.units import real_units
 
-    rows = read_label_rows(labels_path)
-    units = {u.id: u for u in real_units(Path(external_root))}
+    for name in sorted({SOURCE_ADAPTER.get(row["source"], row["source"]) for row in rows}):
+        SPECS[name].require(external_root)
+    units = {u.id: u for u in real_units(external_root)}
     problems: list[str] = []
     out: list[Example] = []
     for row in rows:
         unit = units.get(row["id"])
         if unit is None:
-            problems.append(f"{labels_path}: {row['id']}: not found under {external_root} (dataset missing or changed)")
+            problems.append(f"{labels_path}: {row['id']}: not found under {external_root} (dataset changed)")
             continue
         if text_digest(unit.text) != row["sha1"]:
             problems.append(f"{labels_path}: {row['id']}: text differs from the annotated one (sha1)")
@@ -96,7 +107,7 @@ def validate_real(labels_path: Path, external_root: Path | None) -> tuple[int, l
     if external_root is None or not Path(external_root).is_dir():
         return len(rows), [], f"texts not checked: no external datasets at {external_root}"
     try:
-        load_real(labels_path, external_root)
-    except DataError as exc:
-        return len(rows), exc.problems, ""
+        join_texts(rows, labels_path, Path(external_root))
+    except (DataError, FileNotFoundError) as exc:
+        return len(rows), getattr(exc, "problems", [str(exc)]), ""
     return len(rows), [], f"every text rebuilt from {external_root} with its digest"

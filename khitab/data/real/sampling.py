@@ -8,18 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from khitab.data.external._lexicon import _bare, _tokens, has_denial_cue, has_sect_term
+from khitab.data.external._lexicon import has_denial_cue, has_sect_term, has_threat_cue
 from khitab.data.real.units import Unit
 
-# Stems of harm, revenge and incitement (dialect forms included) to find candidate threats.
-THREAT_CUES = frozenset(
-    "قتل اقتل نقتل يقتل سنقتل اقتلوا اقتلوهم ذبح اذبح نذبح سنذبح اذبحوا ذبحهم حرق احرق نحرق "
-    "سنحرق احرقوا حرقهم انتقام ننتقم سننتقم الانتقام ثار ثأر سحق نسحق سنسحق تفجير فجر نفجر "
-    "اضرب اضربوا نضرب سنضرب سلاح السلاح دماء دم رصاص رصاصه الموت موت اعدام اعدموا سحل اسحلوا "
-    "ادعس ادوس اكسر اكسره اكسرلك راسك رقبتك رقابكم رقابهم اذبحك اقتلك امحي نمحي ابيد نبيد ابادة "
-    "ابادتهم طردهم اطردوهم هجوم نهجم سنهجم استهداف نستهدف سنستهدف جهاد الجهاد غزو".split()
-)
-# Each stratum, the share of the sample it gets, and who is eligible.
+# Items drawn per stratum, at most (a stratum with fewer eligible units gives all it has).
 PROXY_QUOTAS = {
     "violence": 450, "religion_hate": 500, "hate": 250, "incitement": 400, "accusation": 120,
     "doubt": 200, "disagree": 300, "fake": 150,
@@ -31,10 +23,6 @@ CUE_QUOTAS = {"threat_cue": 500, "sect_cue": 550, "denial_cue": 550}
 class Sampled:
     unit: Unit
     stratum: str
-
-
-def has_threat_cue(text: str) -> bool:
-    return any(b in THREAT_CUES for t in _tokens(text) for b in _bare(t))
 
 
 def cue_strata(text: str) -> list[str]:

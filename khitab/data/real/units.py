@@ -12,8 +12,6 @@ from khitab.data.external._lexicon import normalize
 from khitab.data.schema import Example
 from khitab.text.split import split_sentences
 
-NEWS_SOURCES = ("armpro", "ans", "ans_claim")
-
 
 @dataclass(frozen=True)
 class Unit:
