@@ -1,6 +1,7 @@
 import pytest
 
 from khitab.data.corpus import DataError
+from khitab.errors import OptionError
 from khitab.evaluation.datasets import (
     SourceRoots,
     load_dataset,
@@ -113,7 +114,7 @@ def test_unknown_files_and_sources(tmp_path):
     (tmp_path / "x.txt").write_text("نص", encoding="utf-8")
     with pytest.raises(DataError, match="unsupported file type"):
         load_dataset(str(tmp_path / "x.txt"), LABELS)
-    with pytest.raises(KeyError, match="unknown corpus split"):
+    with pytest.raises(OptionError, match="unknown corpus split"):
         load_dataset("corpus:validation", LABELS, SourceRoots(corpus=TINY_CORPUS))
-    with pytest.raises((KeyError, FileNotFoundError)):
+    with pytest.raises((OptionError, FileNotFoundError)):
         load_dataset("external:no_such_source", LABELS, SourceRoots(external=tmp_path))

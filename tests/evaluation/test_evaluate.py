@@ -7,11 +7,11 @@ import pytest
 from typer.testing import CliRunner
 
 from khitab.cli import app
-from khitab.evaluation.calibration import calibrate_bundle
 from khitab.evaluation.datasets import SourceRoots, load_dataset, read_eval_file
 from khitab.evaluation.evaluate import evaluate, row_verdicts, score_dataset
 from khitab.evaluation.metrics import dataset_metrics
 from khitab.models.bundle import load_model
+from khitab.tuning import calibrate_bundle
 from tests.conftest import SEED_GOLD, two_slice_corpus
 from tests.evaluation.conftest import eval_rows, write_jsonl
 

@@ -10,8 +10,9 @@ from khitab.cli import app
 from khitab.config import ThresholdConfig
 from khitab.data.dataset import label_matrices
 from khitab.evaluation.datasets import read_eval_file
-from khitab.evaluation.thresholds import retune_bundle, tune_one
+from khitab.evaluation.thresholds import tune_one
 from khitab.models.bundle import load_model
+from khitab.tuning import retune_bundle
 from tests.evaluation.conftest import eval_rows, write_jsonl
 
 runner = CliRunner()
