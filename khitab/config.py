@@ -1,7 +1,9 @@
 """Typed configuration, loaded from YAML and validated once at the edge.
 
 Relative paths in a config are resolved against its ``root`` (default: the parent of the
-folder holding the file, i.e. the project root for ``configs/*.yaml``).
+folder holding the file, i.e. the project root for ``configs/*.yaml``). A training config may
+start with ``extends: other.yaml`` (relative to its own folder): the other file's mapping,
+deep-merged under this one (this one wins; lists are replaced, not merged).
 """
 from __future__ import annotations
 
@@ -195,12 +197,44 @@ def load_labels(path: Path) -> LabelsConfig:
 def load_train_config(path: Path, overrides: list[str] = ()) -> TrainConfig:
     """Load a training config, apply ``key.sub=value`` overrides, resolve paths."""
     path = Path(path)
-    raw = read_yaml(path)
+    raw = read_extended_yaml(path)
     root = (path.parent / raw.pop("root", "..")).resolve()
     for override in overrides:
         raw = apply_override(raw, override, path)
     config = validate(TrainConfig, raw, path)
     return resolve_paths(config, root)
+
+
+def read_extended_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The mapping at ``path`` merged over the file its ``extends:`` names, recursively."""
+    path = Path(path)
+    raw = read_yaml(path)
+    parent = raw.pop("extends", None)
+    if chain and "root" in raw:
+        raise ConfigError(f"{path}: root: only the config being loaded sets it, not a file it extends")
+    if parent is None:
+        return raw
+    if not isinstance(parent, str) or not parent:
+        raise ConfigError(f"{path}: extends: expected the name of a YAML file, got {parent!r}")
+    chain = (*chain, path.resolve())
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, parent_path))
+        raise ConfigError(f"{path}: extends makes a cycle: {cycle}")
+    if not parent_path.is_file():
+        raise ConfigError(f"{path}: extends: {parent_path} not found")
+    return deep_merge(read_extended_yaml(parent_path, chain), raw)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` on top: mappings merge key by key, anything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 def apply_override(raw: dict[str, Any], override: str, path: Path) -> dict[str, Any]:
