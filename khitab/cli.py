@@ -113,13 +113,13 @@ def _source_roots(config: Optional[Path]) -> Callable[[], SourceRoots]:
 
 
 def _calibrate(path: Path, data: str, labels: list[str], config: Optional[Path], output: Optional[Path] = None,
-               option: str = "--output DIR") -> Path:
+               remedy: str = "give --output DIR to calibrate a copy") -> Path:
     """``calibrate`` and ``evaluate --fit-temperature``: the bundle written (``path`` or ``output``)."""
     from khitab.evaluation.datasets import load_datasets
     from khitab.tuning import calibrate_bundle, writable_bundle
 
     (dataset,) = load_datasets([data], labels, _source_roots(config))
-    target = writable_bundle(path, output, option)
+    target = writable_bundle(path, output, remedy)
     calibrate_bundle(target, dataset, log=say)
     return target
 
@@ -167,7 +167,8 @@ def evaluate(
             raise DataError(["nothing to evaluate: give --data FILE_OR_SOURCE and/or --seed-gold FILE"])
         path, classifier = _eval_model(model)
         if fit_temperature is not None:
-            _calibrate(path, fit_temperature, classifier.labels, config, option="--model (a copy)")
+            _calibrate(path, fit_temperature, classifier.labels, config,
+                       remedy="calibrate a copy (khitab calibrate --output DIR), then evaluate --model DIR")
             classifier = load_model(path)
         datasets = load_datasets(data or [], classifier.labels, _source_roots(config))
         if seed_gold is not None:

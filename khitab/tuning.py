@@ -29,13 +29,14 @@ from khitab.models.bundle import MANIFEST, copy_bundle, kept_card, load_model, s
 Log = Callable[[str], None]
 
 
-def writable_bundle(path: Path, output: Path | None, option: str = "--output DIR") -> Path:
+def writable_bundle(path: Path, output: Path | None, remedy: str = "give --output DIR to save a copy") -> Path:
     """Where a re-fitted ``path`` is saved: a new copy at ``output``, else ``path`` itself,
-    except the shipped default, which a command never rewrites in place."""
+    except the shipped default, which a command never rewrites in place (``remedy`` says what
+    to do instead)."""
     if output is not None:
         return copy_bundle(path, output)
     if Path(path).resolve() == shipped_bundle_path().resolve():
-        raise OptionError(f"{path} is the shipped default and stays as it is: give {option} to save a re-fitted copy")
+        raise OptionError(f"{path} is the shipped default and stays as it is: {remedy}")
     return Path(path)
 
 
