@@ -135,6 +135,12 @@ def test_imports_go_only_to_the_same_or_a_lower_layer():
     assert not upward, "imports reaching up a layer:\n" + "\n".join(upward)
 
 
+def test_defaults_are_paths_only_and_no_layer_reaches_for_them_to_build_a_model():
+    graph = import_graph()
+    assert graph["khitab.defaults"] == set()  # no config loading, no training
+    assert "khitab.defaults" not in graph["khitab.evaluation.datasets"]  # roots come from the caller
+
+
 def test_no_module_over_the_size_limit():
     sizes = oversized()
     unexpected = {name: lines for name, lines in sizes.items() if name not in OVERSIZE_ALLOWED}
