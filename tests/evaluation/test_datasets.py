@@ -51,6 +51,16 @@ def test_names_sources_and_specs(tmp_path):
     assert seed.name == "seed" and seed.n_borderline > 0 and all(not ex.borderline for ex in seed.examples)
     (only,) = load_datasets([str(path)], LABELS)  # a file needs no training config
     assert only.name == "news"
+    calls = []
+
+    def roots():
+        calls.append(1)
+        return SourceRoots(corpus=TINY_CORPUS)
+
+    assert len(load_datasets([str(path)], LABELS, roots)) == 1 and calls == []  # asked only when needed
+    assert [d.name for d in load_datasets(["corpus:dev", "corpus:test", str(path)], LABELS, roots)] == [
+        "corpus:dev", "corpus:test", "news"]
+    assert calls == [1]  # and once
 
 
 @pytest.mark.parametrize(
