@@ -1,7 +1,6 @@
 """khitab (خطاب): sentence-level scoring of Arabic text for threat, sectarian framing and denial."""
 from khitab.models.base import ScoreMatrix, SentenceClassifier, SentenceScore
 from khitab.models.bundle import load_model, save_bundle
-
-__version__ = "0.1.0"
+from khitab.version import __version__
 
 __all__ = ["ScoreMatrix", "SentenceClassifier", "SentenceScore", "__version__", "load_model", "save_bundle"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -11,14 +11,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from khitab.config import ConfigError, load_labels, load_train_config
-from khitab.data.corpus import DataError
-from khitab.inference.inputs import InputError, read_document
-from khitab.models.bundle import BundleError, load_model
+from khitab.config import SourceRoots, load_labels, load_train_config
+from khitab.defaults import default_labels_path, default_train_config_path, project_root
+from khitab.errors import DataError, KhitabError, OptionError
+from khitab.inference.inputs import read_document
+from khitab.models.bundle import load_model
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Arabic threat / sectarian / denial scoring.")
 
-USER_ERRORS = (ConfigError, DataError, InputError, BundleError, FileNotFoundError, KeyError)
+# What a user can fix (a config, data, input, model, option or missing file); the rest are bugs.
+USER_ERRORS = (KhitabError, FileNotFoundError)
 
 
 def say(message: str) -> None:
@@ -31,8 +33,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except USER_ERRORS as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        say(f"error: {message}")
+        say(f"error: {exc}")
         raise typer.Exit(2) from None
 
 
@@ -42,7 +43,7 @@ class OutputFormat(str, Enum):
 
 
 def resolve_model(model: Optional[Path], labels_path: Optional[Path]):
-    from khitab.defaults import default_bundle, default_labels_path
+    from khitab.training.train import default_bundle
 
     labels = load_labels(labels_path or default_labels_path()).names
     return load_model(model or default_bundle(log=say), labels=labels)
@@ -100,10 +101,27 @@ class ThresholdStrategy(str, Enum):
 
 def _eval_model(model: Optional[Path]):
     """The bundle to evaluate: ``--model`` as it is (any labels), else the default bundle."""
-    from khitab.defaults import default_bundle
+    from khitab.training.train import default_bundle
 
     path = model or default_bundle(log=say)
     return path, load_model(path)
+
+
+def _source_roots(config: Optional[Path]) -> Callable[[], SourceRoots]:
+    """Where named sources live: read from ``config`` (default baseline) only when asked."""
+    return lambda: load_train_config(config or default_train_config_path()).source_roots()
+
+
+def _calibrate(path: Path, data: str, labels: list[str], config: Optional[Path], output: Optional[Path] = None,
+               remedy: str = "give --output DIR to calibrate a copy") -> Path:
+    """``calibrate`` and ``evaluate --fit-temperature``: the bundle written (``path`` or ``output``)."""
+    from khitab.evaluation.datasets import load_datasets
+    from khitab.tuning import calibrate_bundle, writable_bundle
+
+    (dataset,) = load_datasets([data], labels, _source_roots(config))
+    target = writable_bundle(path, output, remedy)
+    calibrate_bundle(target, dataset, log=say)
+    return target
 
 
 @app.command()
@@ -139,7 +157,6 @@ def evaluate(
     top: Annotated[int, typer.Option(min=0, help="False positives/negatives listed per label.")] = 10,
 ) -> None:
     """Measure a model on labeled datasets; write metrics.json, report.html and report.md."""
-    from khitab.evaluation.calibration import calibrate_bundle
     from khitab.evaluation.datasets import load_datasets, load_seed
     from khitab.evaluation.evaluate import evaluate as run_evaluation
     from khitab.evaluation.evaluate import row_verdicts, score_dataset
@@ -150,10 +167,10 @@ def evaluate(
             raise DataError(["nothing to evaluate: give --data FILE_OR_SOURCE and/or --seed-gold FILE"])
         path, classifier = _eval_model(model)
         if fit_temperature is not None:
-            (calibration_set,) = load_datasets([fit_temperature], classifier.labels, config)
-            calibrate_bundle(path, calibration_set, log=say)
+            _calibrate(path, fit_temperature, classifier.labels, config,
+                       remedy="calibrate a copy (khitab calibrate --output DIR), then evaluate --model DIR")
             classifier = load_model(path)
-        datasets = load_datasets(data or [], classifier.labels, config)
+        datasets = load_datasets(data or [], classifier.labels, _source_roots(config))
         if seed_gold is not None:
             datasets.append(load_seed(seed_gold, classifier.labels))
         if not datasets:
@@ -173,18 +190,18 @@ def evaluate(
 def calibrate(
     data: Annotated[str, typer.Option(help="Dev data: FILE, corpus:dev (default) or external:SOURCE.")] = "corpus:dev",
     model: Annotated[Optional[Path], typer.Option(help="Bundle to calibrate (default: the default bundle).")] = None,
+    output: Annotated[
+        Optional[Path], typer.Option(help="Write the calibrated bundle here (a new folder) and leave --model as it is; "
+                                     "needed for the shipped default.")
+    ] = None,
     config: Annotated[
         Optional[Path], typer.Option(help="Training config locating corpus:/external: sources (default baseline).")
     ] = None,
 ) -> None:
     """Fit a temperature per label on dev data and save it into the bundle (decisions unchanged)."""
-    from khitab.evaluation.calibration import calibrate_bundle
-    from khitab.evaluation.datasets import load_datasets
-
     with user_errors():
         path, classifier = _eval_model(model)
-        (dataset,) = load_datasets([data], classifier.labels, config)
-        calibrate_bundle(path, dataset, log=say)
+        path = _calibrate(path, data, classifier.labels, config, output)
         say(f"saved temperatures into {path}")
 
 
@@ -215,12 +232,12 @@ def thresholds(
     and save them into the bundle; scores are unchanged, decisions follow the new thresholds."""
     from khitab.config import ThresholdConfig
     from khitab.evaluation.datasets import load_datasets
-    from khitab.evaluation.thresholds import retune_bundle
     from khitab.models.bundle import copy_bundle
+    from khitab.tuning import retune_bundle
 
     with user_errors():
         path, classifier = _eval_model(model)
-        datasets = load_datasets(data, classifier.labels, config)
+        datasets = load_datasets(data, classifier.labels, _source_roots(config))
         if output is not None:
             path = copy_bundle(path, output)
         retune_bundle(path, datasets, ThresholdConfig(strategy=strategy.value, target_precision=target_precision),
@@ -234,8 +251,6 @@ DEFAULT_CORPUS = Path("data/authored")
 
 
 def corpus_path(path: Optional[Path]) -> Path:
-    from khitab.defaults import project_root
-
     return path or project_root() / DEFAULT_CORPUS
 
 
@@ -251,7 +266,6 @@ def data_validate(
     """Schema, empty or non-Arabic text, duplicates, near-duplicates, leaks between splits and
     spans copied from the held-out seed articles."""
     from khitab.data.validate import validate_corpus
-    from khitab.defaults import default_labels_path, project_root
 
     with user_errors():
         target = corpus_path(path)
@@ -272,9 +286,8 @@ def data_validate(
 def _validate_real_corpus() -> bool:
     """The real-text label file (data/real), checked with the default config's external root."""
     from khitab.data.real.corpus import validate_real
-    from khitab.evaluation.datasets import roots_from_config
 
-    roots = roots_from_config()
+    roots = _source_roots(None)()
     if roots.real is None:
         return True
     rows, problems, note = validate_real(roots.real, roots.external)
@@ -298,7 +311,6 @@ def data_stats(
     """Counts per label, source, split, dialect and register, and label co-occurrence."""
     from khitab.data.corpus import load_corpus
     from khitab.data.stats import corpus_stats
-    from khitab.defaults import default_labels_path, project_root
 
     with user_errors():
         names = load_labels(labels or default_labels_path()).names
@@ -306,7 +318,7 @@ def data_stats(
         if external:
             from khitab.data.external import load_source
 
-            root = external_root or project_root().parent / "shared" / "data" / "external"
+            root = external_root or _source_roots(None)().external
             for source in external:
                 examples += load_source(source, root)
         stats = corpus_stats(examples, names)
@@ -341,21 +353,18 @@ def serve(
     """Serve scoring and moderation over HTTP (FastAPI on uvicorn) until SIGINT/SIGTERM."""
     from khitab.inference.service import ServiceLimits, create_app
     from khitab.inference.service import serve as run_server
-    from khitab.moderation import PolicyError, load_policy
+    from khitab.moderation import load_policy
 
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
-    with user_errors():
-        try:
-            loaded_policy = load_policy(policy)
-            application = create_app(resolve_model(model, labels), loaded_policy, ServiceLimits(
-                max_body_bytes=max_body_bytes, max_texts=max_texts, max_chars=max_chars, max_batch=max_batch,
-                max_wait_ms=max_wait_ms, microbatch=microbatch,
-            ))
-        except PolicyError as exc:
-            raise ConfigError(str(exc)) from exc
+    with user_errors():  # a bad policy is a PolicyError, a ConfigError
+        loaded_policy = load_policy(policy)
+        application = create_app(resolve_model(model, labels), loaded_policy, ServiceLimits(
+            max_body_bytes=max_body_bytes, max_texts=max_texts, max_chars=max_chars, max_batch=max_batch,
+            max_wait_ms=max_wait_ms, microbatch=microbatch,
+        ))
     run_server(application, host, port, shutdown_timeout=shutdown_timeout, log_level=log_level, access_log=access_log)
 
 
@@ -391,7 +400,7 @@ def batch(
     labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
 ) -> None:
     """Score a large input, fast and resumably: rows out, bad rows to an errors file."""
-    from khitab.defaults import default_bundle, default_labels_path
+    from khitab.training.train import default_bundle
 
     log = (lambda _: None) if quiet else say
     with user_errors():
@@ -416,7 +425,7 @@ def batch(
                 max_batch=batch_size, threads=threads, top_k=top, errors_path=errors, progress=not quiet, log=log,
             )
         else:
-            raise InputError(f"unknown engine {engine!r} (local or ray)")
+            raise OptionError(f"unknown engine {engine!r} (local or ray)")
     if not quiet:
         say(summary.text())
 

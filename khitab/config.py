@@ -1,33 +1,36 @@
 """Typed configuration, loaded from YAML and validated once at the edge.
 
 Relative paths in a config are resolved against its ``root`` (default: the parent of the
-folder holding the file, i.e. the project root for ``configs/*.yaml``).
+folder holding the file, i.e. the project root for ``configs/*.yaml``). A training config may
+start with ``extends: other.yaml`` (relative to its own folder): the other file's mapping,
+deep-merged under this one (this one wins; lists are replaced, not merged).
 """
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-
-class ConfigError(ValueError):
-    """A config file that cannot be read or does not validate."""
+from khitab.errors import ConfigError  # re-exported: its home before khitab.errors
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Unknown keys are errors (a typo must not pass silently); values are immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LabelSpec(_Strict):
+class LabelSpec(StrictModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     arabic: str
     definition: str
 
 
-class LabelsConfig(_Strict):
+class LabelsConfig(StrictModel):
     labels: list[LabelSpec] = Field(min_length=1)
 
     @field_validator("labels")
@@ -43,13 +46,13 @@ class LabelsConfig(_Strict):
         return [label.name for label in self.labels]
 
 
-class SourceSpec(_Strict):
+class SourceSpec(StrictModel):
     name: str
     weight: float = Field(default=1.0, gt=0)
     max_rows: int | None = Field(default=None, gt=0)  # cap on its training rows (a stable sample)
 
 
-class DataConfig(_Strict):
+class DataConfig(StrictModel):
     corpus: Path | None = None
     # File stems of the corpus folder to use (default: every *.jsonl); pins a model to the
     # slices it was trained on when the corpus grows.
@@ -71,7 +74,17 @@ class DataConfig(_Strict):
     context_rate: float = Field(default=0.0, ge=0, le=4)
 
 
-class TfidfConfig(_Strict):
+@dataclass(frozen=True)
+class SourceRoots:
+    """Where named evaluation sources live (``corpus:``, ``context:``, ``real:``, ``external:``):
+    the authored corpus, the root of the external datasets and the real-text label file."""
+
+    corpus: Path | None = None
+    external: Path | None = None
+    real: Path | None = None
+
+
+class TfidfConfig(StrictModel):
     kind: Literal["tfidf"] = "tfidf"
     analyzer: Literal["char", "char_wb"] = "char_wb"
     ngram_min: int = Field(default=2, ge=1)
@@ -83,7 +96,7 @@ class TfidfConfig(_Strict):
     class_weight: Literal["balanced"] | None = "balanced"
 
 
-class PretrainedInput(_Strict):
+class PretrainedInput(StrictModel):
     """A pretrained encoder and how text reaches it (``khitab.text.normalize.InputPreparer``)."""
 
     pretrained: str
@@ -108,12 +121,12 @@ class EmbedLinearConfig(PretrainedInput):
     class_weight: Literal["balanced"] | None = "balanced"
 
 
-class EnsembleMember(_Strict):
+class EnsembleMember(StrictModel):
     bundle: Path  # a trained bundle (relative to the config's root)
     weight: float = Field(default=1.0, gt=0)
 
 
-class EnsembleConfig(_Strict):
+class EnsembleConfig(StrictModel):
     """A weighted mean of trained bundles' probabilities; only thresholds are tuned here."""
 
     kind: Literal["ensemble"] = "ensemble"
@@ -128,13 +141,13 @@ ModelConfig = Annotated[
 ]
 
 
-class ThresholdConfig(_Strict):
+class ThresholdConfig(StrictModel):
     strategy: Literal["max_f1", "target_precision", "fixed"] = "max_f1"
     target_precision: float = Field(default=0.9, gt=0, le=1)
     fixed: float = Field(default=0.5, gt=0, lt=1)
 
 
-class OptimConfig(_Strict):
+class OptimConfig(StrictModel):
     epochs: int = Field(default=3, ge=1)
     batch_size: int = Field(default=16, ge=1)
     grad_accum: int = Field(default=1, ge=1)
@@ -153,7 +166,7 @@ class OptimConfig(_Strict):
     num_threads: int | None = None
 
 
-class TrainConfig(_Strict):
+class TrainConfig(StrictModel):
     name: str
     labels: Path = Path("configs/labels.yaml")
     model: ModelConfig
@@ -162,6 +175,9 @@ class TrainConfig(_Strict):
     optim: OptimConfig = OptimConfig()
     output_dir: Path
     seed: int = 13
+
+    def source_roots(self) -> SourceRoots:
+        return SourceRoots(self.data.corpus, self.data.external_root, self.data.real_labels)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -175,18 +191,50 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 
 def load_labels(path: Path) -> LabelsConfig:
-    return _validate(LabelsConfig, read_yaml(path), path)
+    return validate(LabelsConfig, read_yaml(path), path)
 
 
 def load_train_config(path: Path, overrides: list[str] = ()) -> TrainConfig:
     """Load a training config, apply ``key.sub=value`` overrides, resolve paths."""
     path = Path(path)
-    raw = read_yaml(path)
+    raw = read_extended_yaml(path)
     root = (path.parent / raw.pop("root", "..")).resolve()
     for override in overrides:
         raw = apply_override(raw, override, path)
-    config = _validate(TrainConfig, raw, path)
+    config = validate(TrainConfig, raw, path)
     return resolve_paths(config, root)
+
+
+def read_extended_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The mapping at ``path`` merged over the file its ``extends:`` names, recursively."""
+    path = Path(path)
+    raw = read_yaml(path)
+    parent = raw.pop("extends", None)
+    if chain and "root" in raw:
+        raise ConfigError(f"{path}: root: only the config being loaded sets it, not a file it extends")
+    if parent is None:
+        return raw
+    if not isinstance(parent, str) or not parent:
+        raise ConfigError(f"{path}: extends: expected the name of a YAML file, got {parent!r}")
+    chain = (*chain, path.resolve())
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, parent_path))
+        raise ConfigError(f"{path}: extends makes a cycle: {cycle}")
+    if not parent_path.is_file():
+        raise ConfigError(f"{path}: extends: {parent_path} not found")
+    return deep_merge(read_extended_yaml(parent_path, chain), raw)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` on top: mappings merge key by key, anything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 def apply_override(raw: dict[str, Any], override: str, path: Path) -> dict[str, Any]:
@@ -225,7 +273,8 @@ def resolve_paths(config: TrainConfig, root: Path) -> TrainConfig:
     )
 
 
-def _validate(model: type[BaseModel], raw: dict[str, Any], path: Path):
+def validate(model: type[BaseModel], raw: dict[str, Any], path: Path):
+    """``raw`` as a ``model``, or a ``ConfigError`` naming ``path`` and each bad key's dotted path."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

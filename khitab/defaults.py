@@ -1,13 +1,13 @@
-"""Where the default model lives, and building it when a fresh checkout has none yet."""
+"""Where the project's default files live: paths only (building a missing default model is
+``khitab.training.train.default_bundle``'s job)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from khitab.config import load_train_config
-
-SHIPPED_DEFAULT = Path("bundles/default")  # committed: adapter + head + thresholds (configs/default.yaml)
-# the fallback when none is shipped (~1 min; its real-text rows need the external datasets)
+# committed: both members + thresholds, the ensemble configs/default.yaml builds
+SHIPPED_DEFAULT = Path("bundles/default")
+# the fallback when none is shipped (~1 min; its real-text rows need the external datasets);
+# also the config whose data section locates corpus:/real:/external: sources by default
 DEFAULT_TRAIN_CONFIG = Path("configs/baseline.yaml")
 
 
@@ -21,18 +21,9 @@ def default_labels_path() -> Path:
     return project_root() / "configs" / "labels.yaml"
 
 
-def default_bundle(log: Callable[[str], None] = print, config_path: Path | None = None) -> Path:
-    """The shipped default bundle; without one (or given ``config_path``), the bundle that
-    config trains, built first if it does not exist yet."""
-    shipped = project_root() / SHIPPED_DEFAULT
-    if config_path is None and (shipped / "bundle.json").is_file():
-        return shipped
-    config_path = config_path or project_root() / DEFAULT_TRAIN_CONFIG
-    from khitab.training.train import bundle_path, train
+def default_train_config_path() -> Path:
+    return project_root() / DEFAULT_TRAIN_CONFIG
 
-    config = load_train_config(config_path)
-    path = bundle_path(config)
-    if not (path / "bundle.json").is_file():
-        log(f"No default model at {path}; building it from {config_path} (seconds)...")
-        train(config, log=log)
-    return path
+
+def shipped_bundle_path() -> Path:
+    return project_root() / SHIPPED_DEFAULT

@@ -81,3 +81,16 @@ def test_train_command_writes_a_bundle_and_rejects_unknown_keys(tmp_path):
     assert (tmp_path / "run" / "config.yaml").is_file()
     bad = runner.invoke(app, ["train", "--config", str(config), "--set", "model.nope=1"])
     assert bad.exit_code == 2 and "model.tfidf.nope" in bad.stderr
+
+
+def test_a_bug_keeps_its_traceback_and_a_user_error_is_one_line(tiny_bundle, tmp_path, monkeypatch):
+    def broken(path):
+        raise KeyError("x")  # a bug, not the user's mistake
+
+    monkeypatch.setattr("khitab.cli.read_document", broken)
+    result = score(SEED_TEXT, "--model", tiny_bundle)
+    assert result.exit_code == 1 and isinstance(result.exception, KeyError)
+    assert "error: " not in result.stderr
+    unknown = runner.invoke(app, ["evaluate", "--model", str(tiny_bundle), "--data", "corpus:validation",
+                                  "--config", str(write_config(tmp_path))])
+    assert unknown.exit_code == 2 and "unknown corpus split 'validation'" in unknown.stderr

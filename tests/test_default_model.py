@@ -6,9 +6,10 @@ from khitab import load_model
 from khitab.data.corpus import load_corpus, load_seed_gold
 from khitab.data.dataset import label_matrices
 from khitab.data.splits import select
-from khitab.defaults import SHIPPED_DEFAULT, default_bundle
+from khitab.defaults import SHIPPED_DEFAULT
 from khitab.evaluation.datasets import SourceRoots, load_dataset
 from khitab.evaluation.metrics import dataset_metrics
+from khitab.training.train import default_bundle
 from tests.conftest import ROOT, SEED_GOLD, SEED_TEXT
 
 SHIPPED = ROOT / SHIPPED_DEFAULT

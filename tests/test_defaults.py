@@ -1,17 +1,12 @@
-from khitab.defaults import default_bundle, project_root
-from tests.conftest import ROOT, write_config
+from khitab.defaults import default_labels_path, default_train_config_path, project_root, shipped_bundle_path
+from tests.conftest import ROOT
 
 
 def test_project_root_is_the_checkout():
     assert project_root() == ROOT
 
 
-def test_default_bundle_is_built_once_and_says_so(tmp_path):
-    config = write_config(tmp_path)
-    messages = []
-    path = default_bundle(log=messages.append, config_path=config)
-    assert (path / "bundle.json").is_file()
-    assert any("building it from" in m for m in messages)
-    messages.clear()
-    assert default_bundle(log=messages.append, config_path=config) == path
-    assert messages == []
+def test_default_paths_are_under_the_checkout():
+    assert default_labels_path() == ROOT / "configs" / "labels.yaml"
+    assert default_train_config_path() == ROOT / "configs" / "baseline.yaml"
+    assert shipped_bundle_path() == ROOT / "bundles" / "default"

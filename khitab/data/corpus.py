@@ -6,21 +6,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from khitab.data.schema import Example
+from khitab.errors import DataError  # re-exported: its home before khitab.errors
 from khitab.text.split import split_sentences
 
 CORPUS_FIELDS = ("id", "text", "dialect", "register", "source", "group", "borderline", "note")
 DIALECTS = {"msa", "iraqi", "levantine", "gulf", "egyptian", "maghrebi"}
 REGISTERS = {"news", "statement", "speech", "oped", "social", "headline"}
-
-
-class DataError(ValueError):
-    """Rows that do not fit the schema; ``problems`` holds one 'file:line: field: why' each."""
-
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        shown = "\n".join(self.problems[:20])
-        more = f"\n... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
-        super().__init__(f"{len(self.problems)} invalid row(s):\n{shown}{more}")
 
 
 def corpus_files(path: Path, slices: Sequence[str] | None = None) -> list[Path]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from khitab.config import DataConfig
+from khitab.data.context import context_composites
 from khitab.data.corpus import load_corpus, load_seed_gold
 from khitab.data.schema import Example
 from khitab.data.splits import select
@@ -95,8 +96,6 @@ def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
         corpus = scorable(load_corpus(config.corpus, labels, config.corpus_slices))
     train = LabeledSet(select(corpus, "train"))
     if config.context_rate:
-        from khitab.data.context import context_composites
-
         composites = context_composites(train.examples, labels, config.context_rate)
         train.extend(composites, 1.0)
         notes.append(f"{len(composites)} context composites of corpus training rows (data.context_rate)")

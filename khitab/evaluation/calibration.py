@@ -7,9 +7,8 @@ that the same logits are flagged before and after.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -150,45 +149,3 @@ def refitted_temperatures(fits: Sequence[TemperatureFit], current: dict[str, flo
     """Each label's temperature after ``fits``: the fitted one, or ``current``'s where the data
     could not fit it."""
     return {**current, **{fit.label: fit.temperature for fit in fits if fit.temperature is not None}}
-
-
-def calibrate_bundle(path: Path | str, dataset, log: Callable[[str], None] = lambda _: None) -> list[TemperatureFit]:
-    """Fit a temperature per label on ``dataset`` (an ``EvalDataset``) and save it into the
-    bundle at ``path``, thresholds remapped so every decision stays as it was."""
-    from khitab.data.dataset import label_matrices
-    from khitab.models.bundle import MANIFEST, BundleError, kept_card, load_model, save_bundle
-
-    path = Path(path)
-    if not (path / MANIFEST).is_file():
-        raise BundleError(f"{path}: temperature is saved into a khitab bundle ({MANIFEST}); this is not one")
-    model = load_model(path)
-    labels = [label for label in dataset.labels if label in model.labels]
-    if not labels:
-        raise BundleError(f"{dataset.origin}: no label in common with model {path}")
-    columns = [model.labels.index(label) for label in labels]
-    logits = np.asarray(model.logits(dataset.texts), dtype=np.float64)[:, columns]
-    targets, known = label_matrices(dataset.examples, labels)
-    fits = fit_temperatures(logits, targets, known, labels, model.temperature)
-    card = kept_card(path, model)
-    thresholds = dict(model.thresholds)
-    for fit in fits:
-        old = float(model.temperature.get(fit.label, 1.0))
-        if fit.temperature is None:
-            log(f"{fit.label}: kept temperature {old:.3f} (needs both classes in the data)")
-            continue
-        thresholds[fit.label] = remap_threshold(float(thresholds.get(fit.label, 0.5)), old, fit.temperature)
-        log(
-            f"{fit.label}: temperature {old:.3f} -> {fit.temperature:.3f}, NLL {fit.nll_before:.4f} -> "
-            f"{fit.nll_after:.4f}, ECE {fit.ece_before:.4f} -> {fit.ece_after:.4f} (n={fit.n})"
-            + (" at the search bound: the data barely constrains it" if at_bound(fit.temperature) else "")
-        )
-    model.thresholds, model.temperature = thresholds, refitted_temperatures(fits, model.temperature)
-    model.metadata = {
-        **model.metadata,
-        "calibration": {
-            "data": dataset.origin,
-            "fits": [asdict(fit) for fit in fits],
-        },
-    }
-    save_bundle(model, path, card=card)
-    return fits

@@ -17,13 +17,15 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from khitab.config import SourceRoots  # re-exported: its home before TrainConfig.source_roots
 from khitab.data.corpus import DataError, load_corpus, load_seed_gold
 from khitab.data.schema import Example
 from khitab.data.splits import SPLITS, select
+from khitab.errors import OptionError
 
 GROUP_FIELDS = ("dialect", "source", "register")
 # what reports break metrics down by: the row fields above, and the corpus file a row came from
@@ -66,16 +68,6 @@ class EvalDataset:
 
     def group_values(self, name: str) -> list[str]:
         return [ex.meta.get(name) or getattr(ex, name, "") or "" for ex in self.examples]
-
-
-@dataclass(frozen=True)
-class SourceRoots:
-    """Where named sources live (from the training config): the authored corpus and the
-    root of the external datasets."""
-
-    corpus: Path | None = None
-    external: Path | None = None
-    real: Path | None = None
 
 
 def split_spec(spec: str) -> tuple[str | None, str]:
@@ -325,7 +317,7 @@ def _context_split(spec: str, labels: Sequence[str], roots: SourceRoots) -> Eval
 def _corpus_rows(spec: str, labels: Sequence[str], roots: SourceRoots) -> list[Example]:
     kind, _, split = spec.partition(":")
     if split not in SPLITS:
-        raise KeyError(f"{spec}: unknown corpus split {split!r}; use {kind}:{'|'.join(SPLITS)}")
+        raise OptionError(f"{spec}: unknown corpus split {split!r}; use {kind}:{'|'.join(SPLITS)}")
     if roots.corpus is None:
         raise FileNotFoundError(f"{spec}: no corpus configured (data.corpus in the training config)")
     return select(load_corpus(roots.corpus, labels), split)
@@ -336,7 +328,7 @@ def _real_split(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDat
 
     split = spec.partition(":")[2]
     if split not in SPLITS:
-        raise KeyError(f"{spec}: unknown real-text split {split!r}; use real:{'|'.join(SPLITS)}")
+        raise OptionError(f"{spec}: unknown real-text split {split!r}; use real:{'|'.join(SPLITS)}")
     if roots.real is None or roots.external is None:
         raise FileNotFoundError(f"{spec}: no real-text corpus configured (data.real_labels and data.external_root)")
     rows = select(load_real(roots.real, roots.external, labels), split)
@@ -355,21 +347,16 @@ def _external(spec: str, labels: Sequence[str], roots: SourceRoots) -> EvalDatas
     return from_examples(spec, f"{spec} ({roots.external}, test split)", select(rows, "test"), labels)
 
 
-def roots_from_config(config_path: Path | None = None) -> SourceRoots:
-    """Corpus and external roots of a training config (default ``configs/baseline.yaml``)."""
-    from khitab.config import load_train_config
-    from khitab.defaults import DEFAULT_TRAIN_CONFIG, project_root
-
-    config = load_train_config(config_path or project_root() / DEFAULT_TRAIN_CONFIG)
-    return SourceRoots(config.data.corpus, config.data.external_root, config.data.real_labels)
-
-
-def load_datasets(specs: Sequence[str], labels: Sequence[str], config_path: Path | None = None) -> list[EvalDataset]:
-    """Load every ``[NAME=]SPEC``; the training config is read only when a named source needs it."""
-    roots: SourceRoots | None = None
+def load_datasets(
+    specs: Sequence[str], labels: Sequence[str], roots: SourceRoots | Callable[[], SourceRoots] = SourceRoots()
+) -> list[EvalDataset]:
+    """Load every ``[NAME=]SPEC``. ``roots`` may be a function giving them (e.g. reading a
+    training config): it is called only when a named source needs it, so files alone never
+    depend on a config."""
+    found: SourceRoots | None = roots if isinstance(roots, SourceRoots) else None
     datasets = []
     for spec in specs:
-        if split_spec(spec)[1].startswith(NAMED_SOURCES) and roots is None:
-            roots = roots_from_config(config_path)
-        datasets.append(load_dataset(spec, labels, roots or SourceRoots()))
+        if split_spec(spec)[1].startswith(NAMED_SOURCES) and found is None:
+            found = roots()
+        datasets.append(load_dataset(spec, labels, found or SourceRoots()))
     return datasets

@@ -1,15 +1,13 @@
 """Per-label decision thresholds tuned on dev."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_curve
 
 from khitab.config import ThresholdConfig
-from khitab.models.base import SentenceClassifier
 
 
 def tune_thresholds(
@@ -49,43 +47,16 @@ class ThresholdChange:
     f1_after: float | None
 
 
-def retune_bundle(
-    path: Path | str,
-    datasets: Sequence,
-    config: ThresholdConfig,
-    log: Callable[[str], None] = lambda _: None,
-    model: SentenceClassifier | None = None,
+def threshold_changes(
+    scored: Sequence, labels: Sequence[str], current: dict[str, float], config: ThresholdConfig
 ) -> list[ThresholdChange]:
-    """Tune each label's threshold on ``datasets`` (``EvalDataset``s, pooled) with ``config``'s
-    strategy and save them into the bundle at ``path`` (``model``: that bundle, when the caller
-    has loaded it already). Scores, temperatures and weights stay as they are. A label the data
-    does not carry with both classes keeps its threshold."""
-    from khitab.evaluation.evaluate import score_dataset
-    from khitab.models.bundle import MANIFEST, BundleError, kept_card, load_model, save_bundle
-
-    path = Path(path)
-    if not (path / MANIFEST).is_file():
-        raise BundleError(f"{path}: thresholds are saved into a khitab bundle ({MANIFEST}); this is not one")
-    model = model or load_model(path)
-    card = kept_card(path, model)
-    scored = [score_dataset(model, dataset) for dataset in datasets]
-    changes = [
-        _retuned(label, *_pooled(scored, label), float(model.thresholds.get(label, config.fixed)), config)
-        for label in model.labels
+    """Each label's threshold re-tuned on every scored row (``Scored``s, pooled) where it is
+    known, with ``config``'s strategy; a label the rows do not carry with both classes keeps
+    its ``current`` threshold."""
+    return [
+        _retuned(label, *_pooled(scored, label), float(current.get(label, config.fixed)), config)
+        for label in labels
     ]
-    for change in changes:
-        log(_describe(change))
-    model.thresholds = {**model.thresholds, **{c.label: c.after for c in changes}}
-    model.metadata = {
-        **model.metadata,
-        "thresholds": {
-            "data": [dataset.origin for dataset in datasets],
-            "strategy": config.model_dump(),
-            "changes": [asdict(change) for change in changes],
-        },
-    }
-    save_bundle(model, path, card=card)
-    return changes
 
 
 def _pooled(scored: Sequence, label: str) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +81,7 @@ def _retuned(label: str, scores: np.ndarray, y: np.ndarray, before: float, confi
     )
 
 
-def _describe(change: ThresholdChange) -> str:
+def describe_change(change: ThresholdChange) -> str:
     if change.f1_after is None:
         return f"{change.label}: kept {change.before:.3f} (the data needs positives and negatives; n={change.n})"
     return (

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from khitab.errors import BundleError, OptionError
 from khitab.models.base import SentenceClassifier, probabilities_from_logits
-from khitab.models.bundle import BundleError
 
 BACKENDS = ("torch", "onnx")
 QUANTIZE = (None, "int8")
@@ -159,11 +159,11 @@ class SentenceScorer:
         log: Callable[[str], None] = lambda _: None,
     ):
         if backend not in BACKENDS:
-            raise BundleError(f"unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
+            raise OptionError(f"unknown backend {backend!r} (one of {', '.join(BACKENDS)})")
         if quantize not in QUANTIZE:
-            raise BundleError(f"unknown quantisation {quantize!r} (only int8)")
+            raise OptionError(f"unknown quantisation {quantize!r} (only int8)")
         if quantize and backend != "onnx":
-            raise BundleError("--quantize int8 runs on the ONNX backend: add --backend onnx")
+            raise OptionError("--quantize int8 runs on the ONNX backend: add --backend onnx")
         self.model = model
         self.labels = list(model.labels)
         self.thresholds = model.threshold_vector()

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from khitab.errors import BundleError, OptionError
 from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS, SentenceScorer, model_key
 from khitab.inference.readers import Record, count_rows, detect_format, read_records
 from khitab.inference.writers import OUTPUT_FORMATS, ChunkStore, RowFormat, default_errors_path
 from khitab.models.base import ScoreMatrix, SentenceClassifier, SentenceScore
-from khitab.models.bundle import BundleError
 from khitab.text.split import split_sentences
 
 LEVELS = ("sentence", "document")
@@ -131,9 +131,9 @@ def run_batch(
 ) -> Summary:
     """Score every row of ``input_path`` into ``output``; see the module docstring."""
     if level not in LEVELS:
-        raise BundleError(f"unknown level {level!r} (sentence or document)")
+        raise OptionError(f"unknown level {level!r} (sentence or document)")
     if chunk_rows < 1:
-        raise BundleError("--chunk-rows must be at least 1")
+        raise OptionError("--chunk-rows must be at least 1")
     input_path, output = Path(input_path), Path(output)
     input_format = input_format or detect_format(input_path)
     output_format = output_format or output_format_for(output)

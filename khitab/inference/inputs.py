@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-
-class InputError(ValueError):
-    """An input that cannot be scored; the message names it."""
+from khitab.errors import InputError  # re-exported: its home before khitab.errors
 
 
 @dataclass(frozen=True)

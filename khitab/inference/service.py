@@ -597,7 +597,7 @@ def _warnings_for(text: str, moderator: Moderator, index: int, doc_id: str | Non
 
 
 def _package_version() -> str:
-    from khitab import __version__
+    from khitab.version import __version__
 
     return __version__
 

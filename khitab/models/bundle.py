@@ -1,66 +1,30 @@
-"""The on-disk model bundle: one folder per model.
+"""Loading a model: a khitab bundle of any kind, or a plain Hugging Face classifier folder.
 
-    bundle.json      format, kind, name, labels, thresholds, temperature, metadata
-    MODEL_CARD.md    what the model is for, its data, its measured quality
-    <kind files>     weights (safetensors / NPZ) and tokenizer or vectorizer (JSON)
-
-Loading reads JSON, NPZ (``allow_pickle=False``) and safetensors only: a bundle cannot run
-code. A plain Hugging Face sequence-classification folder is accepted too.
+The bundle format itself (``bundle.json``, the card, atomic saves) is ``khitab.models.manifest``;
+its names are re-exported here, where callers have always found them.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
+from khitab.errors import BundleError
 from khitab.models.base import SentenceClassifier
+from khitab.models.manifest import (
+    CARD,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    copy_bundle,
+    default_card,
+    kept_card,
+    read_manifest,
+    save_bundle,
+)
 
-FORMAT = "khitab-bundle"
-FORMAT_VERSION = 1
-MANIFEST = "bundle.json"
-CARD = "MODEL_CARD.md"
-
-
-class BundleError(ValueError):
-    """A path that is not a loadable model, or a model that does not fit the request."""
-
-
-def save_bundle(model: SentenceClassifier, directory: Path, card: str = "") -> Path:
-    """Write ``model`` to ``directory`` atomically (a killed save leaves the old bundle)."""
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
-        files = model.save_weights(staging)
-        metadata = dict(model.metadata)
-        metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        metadata["version"] = _weights_digest(staging)
-        model.metadata = metadata
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "kind": model.kind,
-            "name": model.name,
-            "labels": list(model.labels),
-            "thresholds": {k: float(v) for k, v in model.thresholds.items()},
-            "temperature": {k: float(v) for k, v in model.temperature.items()},
-            "metadata": metadata,
-            **files,
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        (staging / CARD).write_text(card or default_card(model), encoding="utf-8")
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(staging, directory)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return directory
+__all__ = [
+    "CARD", "FORMAT", "FORMAT_VERSION", "MANIFEST", "BundleError", "copy_bundle", "default_card", "kept_card",
+    "load_model", "read_manifest", "save_bundle",
+]
 
 
 def load_model(path: Path | str, labels: list[str] | None = None) -> SentenceClassifier:
@@ -76,7 +40,7 @@ def load_model(path: Path | str, labels: list[str] | None = None) -> SentenceCla
     if (directory / MANIFEST).is_file():
         model = _load_bundle(directory)
     elif (directory / "config.json").is_file():
-        from khitab.models.encoder import EncoderClassifier
+        from khitab.models.encoder import EncoderClassifier  # start-up speed, as in _load_bundle
 
         model = EncoderClassifier.from_hf_directory(directory)
     else:
@@ -90,80 +54,13 @@ def load_model(path: Path | str, labels: list[str] | None = None) -> SentenceCla
 
 
 def _load_bundle(directory: Path) -> SentenceClassifier:
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{directory / MANIFEST}: unreadable manifest: {exc}") from exc
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise BundleError(f"{directory / MANIFEST}: not a {FORMAT} v{FORMAT_VERSION} manifest")
+    # Imported here, not at the top: the kinds bring torch and transformers, and ``import
+    # khitab`` (the command line's start-up, e.g. ``khitab --help``) should not pay for them.
+    from khitab.models.kinds import MODEL_KINDS
+
+    manifest = read_manifest(directory)
     kind = manifest.get("kind")
-    loader = _loaders().get(kind)
-    if loader is None:
+    model_class = MODEL_KINDS.get(kind)
+    if model_class is None:
         raise BundleError(f"{directory / MANIFEST}: unknown model kind {kind!r}")
-    return loader(directory, manifest)
-
-
-def _loaders() -> dict[str, Any]:
-    from khitab.models.tfidf import TfidfClassifier
-
-    loaders: dict[str, Any] = {"tfidf": TfidfClassifier.load}
-    try:
-        from khitab.models.encoder import EncoderClassifier
-    except ImportError:  # the encoder module arrives with the encoder issue
-        return loaders
-    from khitab.models.embed_linear import EmbedLinearClassifier
-    from khitab.models.ensemble import EnsembleClassifier
-
-    loaders["encoder"] = EncoderClassifier.load
-    loaders["embed_linear"] = EmbedLinearClassifier.load
-    loaders["ensemble"] = EnsembleClassifier.load
-    return loaders
-
-
-def _weights_digest(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for file in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(file.relative_to(directory).as_posix().encode())
-        with file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:12]
-
-
-def copy_bundle(source: Path, target: Path) -> Path:
-    """A copy of the bundle ``source`` at ``target``, which must not exist yet."""
-    source, target = Path(source), Path(target)
-    if not (source / MANIFEST).is_file():
-        raise BundleError(f"{source}: not a khitab bundle ({MANIFEST} missing)")
-    if target.exists():
-        raise BundleError(f"{target}: already exists; give a new folder")
-    return Path(shutil.copytree(source, target))
-
-
-def kept_card(directory: Path, model: SentenceClassifier) -> str:
-    """The card to write back when ``model`` (as loaded from ``directory``) is saved there again:
-    a hand-written card is kept, a generated one ("") is regenerated with the new numbers."""
-    path = Path(directory) / CARD
-    card = path.read_text(encoding="utf-8") if path.is_file() else ""
-    return card if card and card != default_card(model) else ""
-
-
-def default_card(model: SentenceClassifier) -> str:
-    meta = model.metadata
-    lines = [
-        f"# {model.name}",
-        "",
-        f"Kind: `{model.kind}`. Version: `{meta.get('version', '')}`. Created: {meta.get('created', '')}.",
-        "",
-        "Scores Arabic sentences for: " + ", ".join(f"`{label}`" for label in model.labels) + ".",
-        "Intended use: triage support for analysts and trust-and-safety review of Arabic text;",
-        "a flag is evidence for a human decision, not a verdict. Definitions: configs/labels.yaml.",
-        "",
-        "## Thresholds",
-        "",
-        *(f"- {label}: {model.thresholds.get(label, 0.5):.3f}" for label in model.labels),
-    ]
-    for key, heading in (("training", "Training"), ("metrics", "Measured quality")):
-        if meta.get(key):
-            lines += ["", f"## {heading}", "", "```json", json.dumps(meta[key], ensure_ascii=False, indent=2), "```"]
-    return "\n".join(lines) + "\n"
+    return model_class.load(directory, manifest, load_bundle=load_model)

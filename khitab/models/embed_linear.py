@@ -13,6 +13,7 @@ import torch
 
 from khitab.models.base import manifest_fields
 from khitab.models.batching import length_sorted_forward
+from khitab.models.pretrained import resolve_pretrained
 from khitab.models.pretrained_input import PretrainedTextClassifier
 
 HEADS_FILE = "heads.npz"
@@ -47,7 +48,7 @@ class EmbedLinearClassifier(PretrainedTextClassifier):
         return {"embed_linear": self.input_settings(), "files": [HEADS_FILE]}
 
     @classmethod
-    def load(cls, directory: Path, manifest: dict[str, Any]) -> EmbedLinearClassifier:
+    def load(cls, directory: Path, manifest: dict[str, Any], load_bundle=None) -> EmbedLinearClassifier:
         settings = dict(manifest["embed_linear"])
         with np.load(directory / HEADS_FILE, allow_pickle=False) as heads:
             coef, intercept = heads["coef"], heads["intercept"]
@@ -58,8 +59,6 @@ class EmbedLinearClassifier(PretrainedTextClassifier):
 
 def load_encoder(base: str):
     from transformers import AutoModel, AutoTokenizer
-
-    from khitab.models.pretrained import resolve_pretrained
 
     path = resolve_pretrained(base)
     return AutoModel.from_pretrained(path, add_pooling_layer=False).eval(), AutoTokenizer.from_pretrained(path)

@@ -19,6 +19,7 @@ import torch
 
 from khitab.models.base import manifest_fields
 from khitab.models.batching import length_sorted_forward
+from khitab.models.pretrained import resolve_pretrained
 from khitab.models.pretrained_input import PretrainedTextClassifier
 
 HF_DIR = "hf"
@@ -59,13 +60,11 @@ class EncoderClassifier(PretrainedTextClassifier):
         return {"encoder": {**self.input_settings(), "base": None}, "hf": HF_DIR}
 
     @classmethod
-    def load(cls, directory: Path, manifest: dict[str, Any]) -> EncoderClassifier:
+    def load(cls, directory: Path, manifest: dict[str, Any], load_bundle=None) -> EncoderClassifier:
         settings = dict(manifest["encoder"])
         fields = manifest_fields(manifest)
         if manifest.get("adapter"):
             from peft import PeftModel
-
-            from khitab.models.pretrained import resolve_pretrained
 
             base_dir = resolve_pretrained(settings["base"])
             with transformers_errors_only():  # the head is absent from the base by design

@@ -6,7 +6,7 @@ stays pickle-free and each member keeps its own preprocessing.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from khitab.models.base import SentenceClassifier, manifest_fields
+from khitab.models.manifest import save_bundle
 
 MEMBERS_DIR = "members"
 EPS = 1e-7
@@ -41,8 +42,6 @@ class EnsembleClassifier(SentenceClassifier):
         return np.log(mean / (1 - mean))
 
     def save_weights(self, directory: Path) -> dict[str, Any]:
-        from khitab.models.bundle import save_bundle
-
         names = []
         for i, member in enumerate(self.members):
             name = f"{MEMBERS_DIR}/{i}-{member.kind}"
@@ -51,34 +50,11 @@ class EnsembleClassifier(SentenceClassifier):
         return {"ensemble": {"members": names, "weights": [float(w) for w in self.weights]}}
 
     @classmethod
-    def load(cls, directory: Path, manifest: dict[str, Any]) -> EnsembleClassifier:
-        from khitab.models.bundle import load_model
-
+    def load(
+        cls, directory: Path, manifest: dict[str, Any], load_bundle: Callable[[Path], SentenceClassifier]
+    ) -> EnsembleClassifier:
+        """``load_bundle`` loads each member (``khitab.models.bundle.load_model``: passed in
+        because the loader knows every kind, this one included)."""
         spec = manifest["ensemble"]
-        members = [load_model(directory / name) for name in spec["members"]]
+        members = [load_bundle(directory / name) for name in spec["members"]]
         return cls(members=members, weights=list(spec["weights"]), **manifest_fields(manifest))
-
-
-def build_ensemble(config, labels: Sequence[str], name: str, dev=None) -> EnsembleClassifier:
-    """Load the member bundles; with ``config.calibrate_members``, give each member the
-    temperatures that fit it best on ``dev`` (a ``LabeledSet``), leaving its bundle untouched."""
-    from khitab.models.bundle import load_model
-
-    members = [load_model(m.bundle, labels=list(labels)) for m in config.members]
-    if config.calibrate_members:
-        if dev is None or not len(dev):
-            raise ValueError("model.calibrate_members needs dev data to fit the temperatures on")
-        for member in members:
-            member.temperature = dev_temperatures(member, dev)
-    return EnsembleClassifier(
-        labels=list(labels), name=name, members=members, weights=[m.weight for m in config.members]
-    )
-
-
-def dev_temperatures(member: SentenceClassifier, dev) -> dict[str, float]:
-    """The member's temperature per label refitted on ``dev``; a label dev cannot fit keeps its own."""
-    from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures
-
-    targets, known = dev.matrices(member.labels)
-    fits = fit_temperatures(np.asarray(member.logits(dev.texts)), targets, known, member.labels, member.temperature)
-    return refitted_temperatures(fits, member.temperature)

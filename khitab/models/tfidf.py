@@ -55,7 +55,7 @@ class TfidfClassifier(SentenceClassifier):
         return {"files": [VECTORIZER_FILE, WEIGHTS_FILE]}
 
     @classmethod
-    def load(cls, directory: Path, manifest: dict[str, Any]) -> TfidfClassifier:
+    def load(cls, directory: Path, manifest: dict[str, Any], load_bundle=None) -> TfidfClassifier:
         spec = json.loads((directory / VECTORIZER_FILE).read_text(encoding="utf-8"))
         params = dict(spec["params"])
         params["ngram_range"] = tuple(params["ngram_range"])

@@ -9,22 +9,19 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from khitab.config import ConfigError, _validate, read_yaml
+from khitab.config import ConfigError, StrictModel, read_yaml, validate
+from khitab.defaults import project_root
 
 ACTIONS = ("allow", "review", "block")  # in increasing severity
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigError):
     """A policy that cannot be read, does not validate, or does not fit the model."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Rollup(_Strict):
+class Rollup(StrictModel):
     """How one label's sentence scores become the document score compared to the thresholds.
 
     - ``max``: the ``min_sentences``-th highest sentence score, so the label acts only when at
@@ -52,7 +49,7 @@ class Rollup(_Strict):
         return float(np.sort(scores)[::-1][self.min_sentences - 1])
 
 
-class LabelPolicy(_Strict):
+class LabelPolicy(StrictModel):
     """Thresholds for one label. ``review`` absent: the model's own threshold for the label.
     ``block`` absent: the label never blocks on its own."""
 
@@ -67,7 +64,7 @@ class LabelPolicy(_Strict):
         return self
 
 
-class Policy(_Strict):
+class Policy(StrictModel):
     version: str = Field(min_length=1)
     description: str = ""
     rollup: Rollup = Rollup()  # the default for labels without their own
@@ -115,8 +112,6 @@ class ResolvedLabel:
 
 
 def default_policy_path() -> Path:
-    from khitab.defaults import project_root
-
     return project_root() / "configs" / "policy.yaml"
 
 
@@ -124,6 +119,6 @@ def load_policy(path: Path | str | None = None) -> Policy:
     """Read and validate a policy file (default ``configs/policy.yaml``)."""
     path = Path(path) if path is not None else default_policy_path()
     try:
-        return _validate(Policy, read_yaml(path), path)
+        return validate(Policy, read_yaml(path), path)
     except ConfigError as exc:
         raise PolicyError(str(exc)) from exc

@@ -135,6 +135,9 @@ def fit_encoder(config: TrainConfig, data: TrainingData, labels: list[str], log:
 
     if (checkpoint / "best.pt").is_file():
         load_trainable(model, checkpoint / "best.pt")
+    # The group setup() joined above: every rank has passed the last barrier and nothing
+    # collective follows (rank 0 alone tunes thresholds and saves), so leave it cleanly.
+    distributed.teardown()
     classifier.metadata = {"best_epoch": progress.best_epoch, "history": progress.history}
     return classifier
 

@@ -2,22 +2,29 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from khitab.config import ConfigError, TrainConfig, load_labels
+from khitab.config import ConfigError, EnsembleConfig, TrainConfig, load_labels, load_train_config
 from khitab.data.dataset import LabeledSet, TrainingData, assemble
+from khitab.defaults import default_train_config_path, shipped_bundle_path
+from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures
 from khitab.evaluation.metrics import dataset_metrics
 from khitab.evaluation.thresholds import tune_thresholds
 from khitab.models.base import SentenceClassifier
-from khitab.models.bundle import save_bundle
-from khitab.models.tfidf import fit_tfidf
+from khitab.models.bundle import MANIFEST, load_model, save_bundle
+from khitab.models.embed_linear import EmbedLinearClassifier, fit_embed_linear
+from khitab.models.encoder import EncoderClassifier
+from khitab.models.ensemble import EnsembleClassifier
+from khitab.models.tfidf import TfidfClassifier, fit_tfidf
 from khitab.training.distributed import is_main_process
+from khitab.training.encoder_trainer import fit_encoder
 
 BUNDLE_DIR = "bundle"
+Log = Callable[[str], None]
 
 
 def bundle_path(config: TrainConfig) -> Path:
@@ -61,24 +68,76 @@ def check_label_names(config: TrainConfig, labels: list[str]) -> None:
         raise ConfigError(f"optim.pos_weight: unknown label(s) {unknown}; labels are {labels}")
 
 
-def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log) -> SentenceClassifier:
+def default_bundle(log: Log = print, config_path: Path | None = None) -> Path:
+    """The shipped default bundle; without one (or given ``config_path``), the bundle that
+    config trains, built first if it does not exist yet."""
+    shipped = shipped_bundle_path()
+    if config_path is None and (shipped / MANIFEST).is_file():
+        return shipped
+    return ensure_bundle(config_path or default_train_config_path(), log)
+
+
+def ensure_bundle(config_path: Path, log: Log = print) -> Path:
+    """The bundle the config at ``config_path`` trains, trained first when it does not exist."""
+    config = load_train_config(config_path)
+    path = bundle_path(config)
+    if not (path / MANIFEST).is_file():
+        log(f"No default model at {path}; building it from {config_path} (seconds)...")
+        train(config, log=log)
+    return path
+
+
+def fit_model(config: TrainConfig, data: TrainingData, labels: list[str], log: Log) -> SentenceClassifier:
+    return FITTERS[config.model.kind](config, data, labels, log)
+
+
+def _fit_tfidf(config: TrainConfig, data: TrainingData, labels: list[str], log: Log) -> TfidfClassifier:
     targets, known = data.train.matrices(labels)
-    if config.model.kind == "tfidf":
-        return fit_tfidf(
-            data.train.texts, targets, known, labels, config.model, config.name,
-            sample_weight=np.asarray(data.train.weights), seed=config.seed,
-        )
-    if config.model.kind == "ensemble":
-        from khitab.models.ensemble import build_ensemble
+    return fit_tfidf(
+        data.train.texts, targets, known, labels, config.model, config.name,
+        sample_weight=np.asarray(data.train.weights), seed=config.seed,
+    )
 
-        return build_ensemble(config.model, labels, config.name, dev=data.dev)
-    if config.model.kind == "embed_linear":
-        from khitab.models.embed_linear import fit_embed_linear
 
-        return fit_embed_linear(config.model, data, labels, config.name, seed=config.seed)
-    from khitab.training.encoder_trainer import fit_encoder
+def _fit_embed_linear(config: TrainConfig, data: TrainingData, labels: list[str], log: Log) -> EmbedLinearClassifier:
+    return fit_embed_linear(config.model, data, labels, config.name, seed=config.seed)
 
-    return fit_encoder(config, data, labels, log)
+
+def _fit_ensemble(config: TrainConfig, data: TrainingData, labels: list[str], log: Log) -> EnsembleClassifier:
+    return build_ensemble(config.model, labels, config.name, dev=data.dev)
+
+
+# How each model kind (khitab.models.kinds.MODEL_KINDS) is fitted. The encoder's loop and the
+# ensemble's member calibration use evaluation code, so they live here, not on the classes.
+FITTERS: dict[str, Callable[[TrainConfig, TrainingData, list[str], Log], SentenceClassifier]] = {
+    TfidfClassifier.kind: _fit_tfidf,
+    EncoderClassifier.kind: fit_encoder,
+    EmbedLinearClassifier.kind: _fit_embed_linear,
+    EnsembleClassifier.kind: _fit_ensemble,
+}
+
+
+def build_ensemble(
+    config: EnsembleConfig, labels: Sequence[str], name: str, dev: LabeledSet | None = None
+) -> EnsembleClassifier:
+    """Load the member bundles; with ``config.calibrate_members``, give each member the
+    temperatures that fit it best on ``dev``, leaving its bundle untouched."""
+    members = [load_model(m.bundle, labels=list(labels)) for m in config.members]
+    if config.calibrate_members:
+        if dev is None or not len(dev):
+            raise ConfigError("model.calibrate_members needs dev data to fit the temperatures on")
+        for member in members:
+            member.temperature = dev_temperatures(member, dev)
+    return EnsembleClassifier(
+        labels=list(labels), name=name, members=members, weights=[m.weight for m in config.members]
+    )
+
+
+def dev_temperatures(member: SentenceClassifier, dev: LabeledSet) -> dict[str, float]:
+    """The member's temperature per label refitted on ``dev``; a label dev cannot fit keeps its own."""
+    targets, known = dev.matrices(member.labels)
+    fits = fit_temperatures(np.asarray(member.logits(dev.texts)), targets, known, member.labels, member.temperature)
+    return refitted_temperatures(fits, member.temperature)
 
 
 def evaluate_splits(model: SentenceClassifier, data: TrainingData, labels: list[str]) -> dict:

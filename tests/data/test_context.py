@@ -7,6 +7,7 @@ from khitab.data.context import EVAL_FRAMES, TRAIN_FRAMES, context_composites, i
 from khitab.data.corpus import DataError, load_corpus
 from khitab.data.dataset import assemble
 from khitab.data.splits import select
+from khitab.errors import OptionError
 from khitab.evaluation.datasets import SourceRoots, load_dataset
 from khitab.text.split import split_sentences
 from tests.conftest import TINY_CORPUS
@@ -69,5 +70,5 @@ def test_context_eval_split_uses_framings_training_never_sees(labels):
     # the tiny test split holds only positives: nothing neutral to frame them with
     with pytest.raises(DataError, match="context:test: the corpus split has no row negative"):
         load_dataset("context:test", labels, roots)
-    with pytest.raises(KeyError, match="use context:train"):
+    with pytest.raises(OptionError, match="use context:train"):
         load_dataset("context:validation", labels, roots)

@@ -13,6 +13,7 @@ import pytest
 
 from khitab.data.external import ADAPTERS, SPECS, available, load_source
 from khitab.data.schema import Example
+from khitab.errors import OptionError
 from khitab.text.clean import clean_social
 
 LABELS = {"threat", "sectarian", "denial"}
@@ -253,7 +254,7 @@ def test_ans_takes_the_denying_side(root):
 def test_registry(root, tmp_path):
     assert available(root) == list(ADAPTERS)
     assert available(tmp_path) == []
-    with pytest.raises(KeyError) as err:
+    with pytest.raises(OptionError) as err:
         load_source("nope", root)
     assert "lhsab" in str(err.value) and "osact2022" in str(err.value)
 

@@ -1,6 +1,7 @@
 import pytest
 
 from khitab.data.corpus import DataError
+from khitab.errors import OptionError
 from khitab.evaluation.datasets import (
     SourceRoots,
     load_dataset,
@@ -50,6 +51,16 @@ def test_names_sources_and_specs(tmp_path):
     assert seed.name == "seed" and seed.n_borderline > 0 and all(not ex.borderline for ex in seed.examples)
     (only,) = load_datasets([str(path)], LABELS)  # a file needs no training config
     assert only.name == "news"
+    calls = []
+
+    def roots():
+        calls.append(1)
+        return SourceRoots(corpus=TINY_CORPUS)
+
+    assert len(load_datasets([str(path)], LABELS, roots)) == 1 and calls == []  # asked only when needed
+    assert [d.name for d in load_datasets(["corpus:dev", "corpus:test", str(path)], LABELS, roots)] == [
+        "corpus:dev", "corpus:test", "news"]
+    assert calls == [1]  # and once
 
 
 @pytest.mark.parametrize(
@@ -113,7 +124,7 @@ def test_unknown_files_and_sources(tmp_path):
     (tmp_path / "x.txt").write_text("نص", encoding="utf-8")
     with pytest.raises(DataError, match="unsupported file type"):
         load_dataset(str(tmp_path / "x.txt"), LABELS)
-    with pytest.raises(KeyError, match="unknown corpus split"):
+    with pytest.raises(OptionError, match="unknown corpus split"):
         load_dataset("corpus:validation", LABELS, SourceRoots(corpus=TINY_CORPUS))
-    with pytest.raises((KeyError, FileNotFoundError)):
+    with pytest.raises((OptionError, FileNotFoundError)):
         load_dataset("external:no_such_source", LABELS, SourceRoots(external=tmp_path))

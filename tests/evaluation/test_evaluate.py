@@ -7,7 +7,6 @@ import pytest
 from typer.testing import CliRunner
 
 from khitab.cli import app
-from khitab.evaluation.calibration import calibrate_bundle
 from khitab.evaluation.datasets import SourceRoots, load_dataset, read_eval_file
 from khitab.evaluation.evaluate import evaluate, row_verdicts, score_dataset
 from khitab.evaluation.metrics import dataset_metrics
@@ -102,22 +101,6 @@ def test_report_has_every_section_and_is_self_contained(tiny_bundle, tmp_path, e
     for plot in re.findall(r"\]\((plots/[^)]+\.png)\)", markdown):
         assert (tmp_path / "out" / plot).read_bytes().startswith(b"\x89PNG")
     assert 'dir="rtl"' in html
-
-
-def test_calibration_saves_temperatures_and_keeps_decisions(tiny_bundle, tmp_path, eval_file):
-    bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle")
-    before = load_model(bundle)
-    data = read_eval_file(eval_file, before.labels)
-    fits = calibrate_bundle(bundle, data)
-    after = load_model(bundle)
-    saved = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
-    assert set(saved["temperature"]) == {f.label for f in fits if f.temperature is not None} == set(before.labels)
-    assert after.version == before.version and saved["metadata"]["calibration"]["data"] == str(eval_file)
-    assert all(f.nll_after <= f.nll_before + 1e-9 for f in fits)
-    texts = data.texts + ["نص لا علاقة له بشيء", "سنقتلهم جميعا"]
-    old, new = before.score_sentences(texts), after.score_sentences(texts)
-    assert not np.allclose(old.probs, new.probs)
-    assert [old.flagged(i) for i in range(len(texts))] == [new.flagged(i) for i in range(len(texts))]
 
 
 def test_cli_evaluates_several_datasets_and_the_seed(tiny_bundle, tmp_path, eval_file):

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from khitab.cli import app
+from khitab.errors import OptionError
 from khitab.inference.backends import SentenceScorer, plan_batches
 from khitab.inference.batch import run_batch
 from khitab.models.bundle import BundleError, load_model
@@ -166,7 +167,7 @@ def test_onnx_parity_fp32_and_int8_and_the_export_is_cached(tiny_encoder_bundle)
 def test_onnx_is_for_encoders_only(tiny_bundle):
     with pytest.raises(BundleError, match="onnx backend runs encoder models"):
         SentenceScorer(load_model(tiny_bundle), backend="onnx")
-    with pytest.raises(BundleError, match="add --backend onnx"):
+    with pytest.raises(OptionError, match="add --backend onnx"):
         SentenceScorer(load_model(tiny_bundle), quantize="int8")
 
 

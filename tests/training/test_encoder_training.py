@@ -155,7 +155,7 @@ def test_two_process_ddp_training_with_gloo(tmp_path):
         ({"data": {"corpus": str(ROOT / "tests" / "fixtures" / "tiny_corpus.jsonl"), "external_root": "/nowhere",
                    "external": [{"name": "osact2022"}]}}, "FileNotFoundError", "/nowhere"),
         ({"data": {"corpus": str(ROOT / "tests" / "fixtures" / "tiny_corpus.jsonl"), "external_root": "/nowhere",
-                   "external": [{"name": "no_such_source"}]}}, "KeyError", "no_such_source"),
+                   "external": [{"name": "no_such_source"}]}}, "OptionError", "no_such_source"),
     ],
 )
 def test_bad_training_input_fails_before_training_starts(tmp_path, monkeypatch, overrides, error, message):

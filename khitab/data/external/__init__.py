@@ -23,6 +23,7 @@ from khitab.data.external import (
 )
 from khitab.data.external._common import LABELS, SourceSpec
 from khitab.data.schema import Example
+from khitab.errors import OptionError
 
 _MODULES = (osact2022, osact2020, lhsab, thsab, arhatedetector, sectarian_hiyamgh, yaqeen, armpro, ans)
 
@@ -38,9 +39,9 @@ def available(root: Path) -> list[str]:
 
 
 def load_source(name: str, root: Path) -> list[Example]:
-    """Load one external source; ``KeyError`` for an unknown name, ``FileNotFoundError`` (naming
+    """Load one external source; ``OptionError`` for an unknown name, ``FileNotFoundError`` (naming
     the missing path and the repository to obtain it from) when its files are absent."""
     if name not in ADAPTERS:
-        raise KeyError(f"unknown external source {name!r}; valid names: {', '.join(sorted(ADAPTERS))}")
+        raise OptionError(f"unknown external source {name!r}; valid names: {', '.join(sorted(ADAPTERS))}")
     SPECS[name].require(Path(root))
     return ADAPTERS[name](Path(root))
