@@ -61,8 +61,9 @@ class Explainer:
 
 
 def _explanation(document: str, row: dict[str, Any], label_cues: dict, sentences: list[Span]) -> dict[str, Any]:
-    content = [(c.start, c.end) for cues in label_cues.values() for c in cues]
-    voice = sentence_voice(document, row["start"], row["end"], content, sentences)
+    every_cue = [cue for cues in label_cues.values() for cue in cues]
+    voice = sentence_voice(document, row["start"], row["end"], [(c.start, c.end) for c in every_cue], sentences,
+                           [c.weight for c in every_cue])
     fields: dict[str, Any] = {
         "cues": {label: [c.to_dict() for c in cues] for label, cues in label_cues.items()},
         **voice.to_row(),

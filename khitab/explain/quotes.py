@@ -69,10 +69,14 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or "\u064b" <= char <= "\u065f" or char == "\u0640"
 
 
-def inside_share(spans: list[tuple[int, int]], regions: list[tuple[int, int]]) -> float:
-    """Share of the characters of ``spans`` that lie inside ``regions`` (0.0 without spans)."""
-    total = sum(e - s for s, e in spans)
-    if total == 0:
+def inside_share(
+    spans: list[tuple[int, int]], regions: list[tuple[int, int]], weights: list[float] | None = None,
+) -> float:
+    """Share of the characters of ``spans`` (each counted ``weights[i]`` times) that lie
+    inside ``regions``; 0.0 without spans."""
+    weights = [1.0] * len(spans) if weights is None else weights
+    total = sum(w * (e - s) for (s, e), w in zip(spans, weights))
+    if total <= 0:
         return 0.0
-    covered = sum(max(0, min(e, re) - max(s, rs)) for s, e in spans for rs, re in regions)
+    covered = sum(w * max(0, min(e, re) - max(s, rs)) for (s, e), w in zip(spans, weights) for rs, re in regions)
     return covered / total

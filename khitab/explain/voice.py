@@ -1,7 +1,7 @@
 """Whose voice a sentence's flagged content is in: the author's, a quote's, or reported speech.
 
 A rule system (see ``quotes`` and ``reporting``):
-- ``quoted``: most of the content (the cue spans, else the sentence's words) lies inside
+- ``quoted``: most of the content (the cue spans by weight, else the sentence's words) lies inside
   quotation marks; the speaker is the one the quote is attributed to: named by a reporting
   verb or marker before the quote opens (in the sentence where it opens, which may be an
   earlier one), else after it closes, else the speaker of the nearest earlier sentence;
@@ -40,17 +40,19 @@ class Voice:
 
 def sentence_voice(
     document: str, start: int, end: int, content: Sequence[tuple[int, int]] = (),
-    sentences: Sequence[Span] | None = None,
+    sentences: Sequence[Span] | None = None, weights: Sequence[float] | None = None,
 ) -> Voice:
     """The voice of ``document[start:end]``. ``content``: the flagged spans (cues), offsets
-    into ``document``; ``sentences``: the document's sentences (split here when not given)."""
+    into ``document``, counted by ``weights`` (their weights; equal when not given);
+    ``sentences``: the document's sentences (split here when not given)."""
     context = _Context(document, list(sentences) if sentences is not None else split_sentences(document))
     words = word_spans(document, start, end)
     spans = list(content) or [(w.start, w.end) for w in words]
+    shares = [max(w, 0.0) for w in weights] if weights is not None and content else None
     regions = context.regions(start, end)
     inside = [r for r in regions if r[0] < end and r[1] > start]
-    if inside and inside_share(spans, inside) >= QUOTED_SHARE:
-        quote = max(inside, key=lambda r: inside_share(spans, [r]))
+    if inside and inside_share(spans, inside, shares) >= QUOTED_SHARE:
+        quote = max(inside, key=lambda r: inside_share(spans, [r], shares))
         return Voice("quoted", context.quote_speaker(quote, start))
     found = attributions(document, words, inside)
     if found:

@@ -85,3 +85,12 @@ def test_quote_regions_read_unbalanced_and_directional_marks():
     [(s, e)] = quote_regions(text, 0, len(text))
     assert text[s:e] == '" إن كانوا عقلاء فليرحلوا"'
     assert quote_regions("don't «قف»", 0, 10) == [(6, 10)]  # a Latin apostrophe is no quote
+
+
+def test_cue_weights_decide_whether_the_content_is_quoted():
+    doc = 'وأضاف الوزير "إن خصومنا كاذبين" في إشارة إلى تصريحات سابقة للحكومة المجاورة'
+    spans = [(doc.index(w), doc.index(w) + len(w)) for w in ("كاذبين", "تصريحات سابقة", "للحكومة المجاورة")]
+    equal = sentence_voice(doc, 0, len(doc), spans)
+    weighted = sentence_voice(doc, 0, len(doc), spans, weights=[0.5, 0.05, 0.03])
+    assert (equal.voice, weighted.voice) == ("reported", "quoted")
+    assert weighted.speaker.text == "الوزير"
