@@ -30,14 +30,17 @@ _DEFECTIVE = {
     "weak": "راي رات راوا يري تري يرون حكت حكوا بيحكي",
 }
 # Multi-word and prepositional attributions; the speaker follows them.
-MARKERS = ("نقل عن", "نقلا عن", "وفقا ل", "وفق", "بحسب", "حسب", "علي لسان")
-COMPLEMENTIZERS = frozenset("ان انه انها انهم اننا انني بان بانه بانها بانهم انو انه: لان".split())
+MARKERS = ("نقل عن", "نقلا عن", "وفقا", "وفق", "بحسب", "حسب", "علي لسان")
+# After these the speaker carries the preposition ل as a prefix: «وفقاً لمصادر أمنية».
+_LAM_MARKERS = frozenset({"وفقا"})
+COMPLEMENTIZERS = frozenset("ان انه انها انهم اننا انني بان بانه بانها بانهم انو لان فان فانه فانها فانهم".split())
 # Words that end a speaker's name: prepositions, complementizers, pronouns, time words.
 _STOPS = frozenset("""
-    الي علي في عن من مع خلال امام لدي عبر حول منذ بعد قبل عند ان انه انها انهم اننا بان بانه
+    الي علي في عن من مع خلال امام لدي عبر حول منذ بعد قبل عند ان انه انها انهم اننا بان بانه فان فانه
     قد ايضا كذلك بدوره بدورها وهو وهي وهم الذي التي الذين اليوم امس غدا صباح مساء السبت الاحد
-    الاثنين الثلاثاء الاربعاء الخميس الجمعه انو انو بيان كلمه تصريح تصريحات رسميا
-""".split())
+    الاثنين الثلاثاء الاربعاء الخميس الجمعه انو بيان كلمه تصريح تصريحات رسميا
+    راح رح رايح بدنا بدي لازم والله احنا نحن انا انت انتم انتو هذا هذه هاي هذول اذا لو
+""".split())  # the second line: direct speech starting without quotes, often in dialect
 MAX_SPEAKER_WORDS = 6
 _COMPLEMENT_MIN = 4  # letters after a ب/ل prefix that make a word a complement
 
@@ -93,7 +96,9 @@ def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]
             continue
         marker = _marker_length(folded, i)
         if marker:
-            found.append(Attribution(word.start, words[i + marker - 1].end, speaker_after(document, words, i + marker)))
+            lam = _strip_wa(folded[i]) in _LAM_MARKERS or folded[i] in _LAM_MARKERS
+            speaker = speaker_after(document, words, i + marker, lam_prefix=lam)
+            found.append(Attribution(word.start, words[i + marker - 1].end, speaker))
             continue
         strength = verb_strength(word.text)
         if strength == "strong" or (strength == "weak" and _complement_follows(document, words, folded, i)):
@@ -125,13 +130,16 @@ def _complement_follows(document: str, words: list[Span], folded: list[str], i: 
     return any(ch in ':"«“”' for ch in document[words[i].end:gap_end])
 
 
-def speaker_after(document: str, words: list[Span], first: int) -> Span | None:
-    """The name that follows a reporting verb: words up to a stop word, punctuation or quote."""
+def speaker_after(document: str, words: list[Span], first: int, lam_prefix: bool = False) -> Span | None:
+    """The name that follows a reporting verb: words up to a stop word, punctuation or quote.
+    With ``lam_prefix`` the first word's ل is the marker's preposition, not the name's."""
     taken: list[Span] = []
     for j in range(first, min(len(words), first + MAX_SPEAKER_WORDS)):
         word = words[j]
+        if lam_prefix and j == first and word.text.startswith("ل") and len(word.text) > 1:
+            word = Span(word.start + 1, word.end, word.text[1:])
         folded = fold_keywords(word.text)
-        gap = document[(taken[-1].end if taken else words[first - 1].end if first else word.start):word.start]
+        gap = document[(taken[-1].end if taken else words[first - 1].end if first else word.start):words[j].start]
         if gap.strip() or folded in _STOPS or _is_complement(folded) or verb_strength(word.text):
             break
         if word.text.endswith(("اً", "ًا")) and taken:
