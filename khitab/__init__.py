@@ -1,7 +1,17 @@
 """khitab (خطاب): sentence-level scoring of Arabic text for threat, sectarian framing and denial."""
+from khitab.explain import Explainer, explain_document
 from khitab.models.base import ScoreMatrix, SentenceClassifier, SentenceScore
 from khitab.models.bundle import load_model, save_bundle
 
 __version__ = "0.1.0"
 
-__all__ = ["ScoreMatrix", "SentenceClassifier", "SentenceScore", "__version__", "load_model", "save_bundle"]
+__all__ = [
+    "Explainer",
+    "ScoreMatrix",
+    "SentenceClassifier",
+    "SentenceScore",
+    "__version__",
+    "explain_document",
+    "load_model",
+    "save_bundle",
+]
