@@ -13,7 +13,10 @@ ARABERT_V2 = "bert-base-arabertv02"
 
 _DIACRITICS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]")
 _TATWEEL = "\u0640"
-_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "ء", "ئ": "ء"})
+# Keyword matching folds what keeps a word's letters (alef forms, taa marbuta, alef maqsura);
+# n-gram models also fold the hamza seats.
+_KEYWORD_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
+_HAMZA_FOLD = str.maketrans({"ؤ": "ء", "ئ": "ء"})
 _REPEATS = re.compile(r"(\D)\1{2,}")
 _SPACES = re.compile(r"\s+")
 
@@ -32,11 +35,16 @@ class ArabertNormalizer:
         return self._preprocessor.preprocess(text)
 
 
+def fold_keywords(text: str) -> str:
+    """The folding keyword lists are written in: no diacritics or tatweel, one alef, haa for
+    taa marbuta, yaa for alef maqsura (hamza seats and letter repeats kept)."""
+    return _DIACRITICS.sub("", text).replace(_TATWEEL, "").translate(_KEYWORD_FOLD)
+
+
 def fold_orthography(text: str) -> str:
-    """Fold spelling variants together: no diacritics or tatweel, one alef, haa for taa
-    marbuta, yaa for alef maqsura, bare hamza, at most two repeated letters, Latin lowercase."""
-    text = _DIACRITICS.sub("", text).replace(_TATWEEL, "")
-    text = text.translate(_FOLD)
+    """Fold spelling variants together: ``fold_keywords`` plus bare hamza, at most two
+    repeated letters, single spaces, Latin lowercase."""
+    text = fold_keywords(text).translate(_HAMZA_FOLD)
     text = _REPEATS.sub(r"\1\1", text)
     return _SPACES.sub(" ", text).strip().lower()
 

@@ -10,36 +10,19 @@ Arabic proclitics stripped, so it is approximate by design.
 """
 from __future__ import annotations
 
-import re
-
-_DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_TOKEN = re.compile(r"[\u0621-\u064a]+")
-_PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال", "و", "ف", "ب", "ل", "ك")
-
-
-def normalize(text: str) -> str:
-    """Fold the spelling variants that matter for keyword matching."""
-    text = _DIACRITICS.sub("", text)
-    text = re.sub("[أإآٱ]", "ا", text)
-    return text.replace("ى", "ي").replace("ة", "ه")
-
-
-def _forms(stems: str, suffixes: tuple[str, ...] = ("",)) -> frozenset[str]:
-    return frozenset(stem + suffix for stem in stems.split() for suffix in suffixes)
-
-
-_NISBA = ("ي", "يه", "يين", "يون")
+from khitab.text.normalize import fold_keywords
+from khitab.text.words import ARABIC_TOKEN, NISBA, bare_forms, word_forms
 
 # Sects and religious communities of the guidelines (Christians included), their slurs, and the
 # vocabulary of sect itself. Left out on purpose because they are mostly something else:
 # سنه (year), علوي / علويه (upper), المسيح (Christ), يهود / مسلم (religions the guidelines'
 # sect list does not name; anti-Jewish or anti-Muslim hate is not mapped to sectarian),
 # اسماعيلي / اسماعيليه (an Egyptian football club and city; only the plurals are kept).
-SECT_TERMS = _forms(
+SECT_TERMS = word_forms(
     "شيع سن مسيح نصران صليب مارون قبط ايزيد يزيد رافض ناصب صفو مجوس شروك وهاب طائف مذهب "
     "ارثوذكس كاثوليك",
-    _NISBA,
-) | _forms(
+    NISBA,
+) | word_forms(
     "شيعه علويين علويون نصيري نصيريه نصيريين درزي درزيه دروز نصاري موارنه اقباط روافض رافضه "
     "نواصب مجوس طائفه طوائف مذهب مذاهب اسماعيليين اسماعيليون مسيحين مسحيين صليبين وهابين كفتس كفتسه"
 )
@@ -81,18 +64,13 @@ _NEGATORS = frozenset({"لا", "لم", "لن", "ما"})
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(normalize(text))
-
-
-def _bare(token: str) -> list[str]:
-    """The token and what is left of it after stripping each possible proclitic."""
-    return [token] + [token[len(p):] for p in _PROCLITICS if token.startswith(p) and len(token) - len(p) >= 3]
+    return ARABIC_TOKEN.findall(fold_keywords(text))
 
 
 def _has(text: str, terms: frozenset[str], phrases: tuple[str, ...]) -> bool:
     tokens = _tokens(text)
     joined = " ".join(tokens)
-    return any(p in joined for p in phrases) or any(b in terms for t in tokens for b in _bare(t))
+    return any(p in joined for p in phrases) or any(b in terms for t in tokens for b in bare_forms(t))
 
 
 def has_sect_term(text: str) -> bool:
@@ -115,6 +93,6 @@ def has_denial_verb(text: str) -> bool:
     """A denial verb that is not itself negated ("لا ينفي", "لم ينكر")."""
     tokens = _tokens(text)
     return any(
-        any(b in DENIAL_VERBS for b in _bare(t)) and (i == 0 or tokens[i - 1] not in _NEGATORS)
+        any(b in DENIAL_VERBS for b in bare_forms(t)) and (i == 0 or tokens[i - 1] not in _NEGATORS)
         for i, t in enumerate(tokens)
     )

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from khitab.data.external import ADAPTERS, SPECS
-from khitab.data.external._lexicon import normalize
 from khitab.data.schema import Example
+from khitab.text.normalize import fold_keywords
 from khitab.text.split import split_sentences
 
 
@@ -99,7 +99,7 @@ def real_units(root: Path) -> list[Unit]:
     units.extend(_ans_claims(root))
     first: dict[str, Unit] = {}
     for u in units:
-        key = " ".join(normalize(u.text).split())
+        key = " ".join(fold_keywords(u.text).split())
         if len(key) < 3:
             continue
         if key in first:  # a later copy adds its source's tags to the first one's

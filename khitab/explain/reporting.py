@@ -1,0 +1,167 @@
+"""Reporting verbs and attribution markers, and the speaker they name.
+
+Forms are folded (``fold_keywords``) and generated per verb: perfect (he, she, they, the two),
+imperfect (he, she, they, the two; dialect ب-prefixed: بيقول، بتقول، بيقولوا) and the
+circumstantial participle (قائلا، مضيفا). A token matches with or without a و/ف prefix.
+Verbs that often mean something else (زاد "increased", نقل "moved", كشف "uncovered", رأى
+"saw") count only when a complementizer, colon or quote follows them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from khitab.text.normalize import fold_keywords
+from khitab.text.split import Span
+
+# perfect 3ms, imperfect 3ms, participle ("-": that form is not used so, or means something
+# else: متهم "a suspect", هاتف "a phone", مفيد "useful"; ذكر's imperfect is the author's
+# background formula يُذكر أن).
+_SOUND = {
+    "strong": """قال يقول قائل | اضاف يضيف مضيف | اكد يؤكد مؤكد | اشار يشير مشير | صرح يصرح مصرح |
+        اعلن يعلن معلن | هدد يهدد مهدد | توعد يتوعد متوعد | اتهم يتهم - | شدد يشدد مشدد |
+        اوضح يوضح موضح | حذر يحذر محذر | غرد يغرد مغرد | افاد يفيد - | تعهد يتعهد متعهد |
+        هتف يهتف - | كتب - - | گال يگول -""",
+    "weak": """زاد - - | ذكر - - | نقل ينقل ناقل | اعتبر يعتبر معتبر | كشف يكشف كاشف | لفت يلفت لافت |
+        تابع - - | حكي يحكي -""",
+}
+# Defective verbs (final weak letter) conjugate irregularly: their forms are listed whole.
+_DEFECTIVE = {
+    "strong": "نفي نفت نفوا نفيا ينفي تنفي ينفون ينفيان نافيا نافيه دعا دعت دعوا يدعو تدعو يدعون داعيا",
+    "weak": "راي رات راوا يري تري يرون حكت حكوا بيحكي",
+}
+# Multi-word and prepositional attributions; the speaker follows them.
+MARKERS = ("نقل عن", "نقلا عن", "وفقا", "وفق", "بحسب", "حسب", "علي لسان")
+# After these the speaker carries the preposition ل as a prefix: «وفقاً لمصادر أمنية».
+_LAM_MARKERS = frozenset({"وفقا"})
+COMPLEMENTIZERS = frozenset("ان انه انها انهم اننا انني بان بانه بانها بانهم انو لان فان فانه فانها فانهم".split())
+# Words that end a speaker's name: prepositions, complementizers, pronouns, time words.
+_STOPS = frozenset("""
+    الي علي في عن من مع خلال امام لدي عبر حول منذ بعد قبل عند ان انه انها انهم اننا بان بانه فان فانه
+    قد ايضا كذلك بدوره بدورها وهو وهي وهم الذي التي الذين اليوم امس غدا صباح مساء السبت الاحد
+    الاثنين الثلاثاء الاربعاء الخميس الجمعه انو بيان كلمه تصريح تصريحات رسميا
+    راح رح رايح بدنا بدي لازم والله احنا نحن انا انت انتم انتو هذا هذه هاي هذول اذا لو
+""".split())  # the second line: direct speech starting without quotes, often in dialect
+MAX_SPEAKER_WORDS = 6
+_COMPLEMENT_MIN = 4  # letters after a ب/ل prefix that make a word a complement
+
+
+def _sound_forms(perfect: str, imperfect: str, participle: str) -> set[str]:
+    forms = {perfect, perfect + "ت", perfect + "وا", perfect + "ا", perfect + "تا"}
+    if imperfect != "-":
+        she = "ت" + imperfect[1:]
+        forms |= {imperfect, she, imperfect + "ون", imperfect + "وا", imperfect + "ان", she + "ان",
+                  "ب" + imperfect, "ب" + she, "ب" + imperfect + "وا"}
+    if participle != "-":
+        forms |= {participle + "ا", participle + "ين"}  # -ه and -ان are nouns too (مؤكده، هاتفان)
+    return forms
+
+
+def _verb_forms(strength: str) -> frozenset[str]:
+    forms = set(_DEFECTIVE[strength].split())
+    for entry in _SOUND[strength].split("|"):
+        forms |= _sound_forms(*entry.split())
+    return frozenset(forms)
+
+
+STRONG_VERBS = _verb_forms("strong")
+WEAK_VERBS = _verb_forms("weak")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A reporting construction in a sentence: where its verb or marker is, and whom it names."""
+
+    start: int  # offsets of the verb or marker in the document
+    end: int
+    speaker: Span | None
+
+
+def verb_strength(word: str) -> str | None:
+    """"strong" or "weak" when ``word`` (raw) is a reporting verb form, with or without و/ف."""
+    folded = fold_keywords(word)
+    for form in (folded, folded[1:] if folded[:1] in ("و", "ف") else ""):
+        if form in STRONG_VERBS:
+            return "strong"
+        if form in WEAK_VERBS:
+            return "weak"
+    return None
+
+
+def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]) -> list[Attribution]:
+    """Reporting verbs and markers among ``words`` (one sentence's), outside quoted regions."""
+    found = []
+    folded = [fold_keywords(w.text) for w in words]
+    for i, word in enumerate(words):
+        if any(s <= word.start < e for s, e in quoted):
+            continue
+        marker = _marker_length(folded, i)
+        if marker:
+            lam = _strip_wa(folded[i]) in _LAM_MARKERS or folded[i] in _LAM_MARKERS
+            speaker = speaker_after(document, words, i + marker, lam_prefix=lam)
+            found.append(Attribution(word.start, words[i + marker - 1].end, speaker))
+            continue
+        strength = verb_strength(word.text)
+        if strength == "strong" or (strength == "weak" and _complement_follows(document, words, folded, i)):
+            speaker = speaker_after(document, words, i + 1) or _subject_before_qad(document, words, folded, i)
+            found.append(Attribution(word.start, word.end, speaker))
+    return found
+
+
+def _marker_length(folded: list[str], i: int) -> int:
+    """How many words the attribution marker starting at word ``i`` has (0: none)."""
+    for marker in MARKERS:
+        parts = marker.split()
+        window = folded[i:i + len(parts)]
+        if len(window) == len(parts) and all(_strip_wa(w) == p or w == p for w, p in zip(window, parts)):
+            return len(parts)
+    return 0
+
+
+def _strip_wa(word: str) -> str:
+    return word[1:] if word[:1] in ("و", "ف") and len(word) > 3 else word
+
+
+def _complement_follows(document: str, words: list[Span], folded: list[str], i: int) -> bool:
+    """A complementizer within the next words, or a colon or quote right after the verb's phrase."""
+    following = folded[i + 1:i + 1 + MAX_SPEAKER_WORDS + 1]
+    if any(w in COMPLEMENTIZERS for w in following):
+        return True
+    gap_end = words[i + 1].start if i + 1 < len(words) else len(document)
+    return any(ch in ':"«“”' for ch in document[words[i].end:gap_end])
+
+
+def speaker_after(document: str, words: list[Span], first: int, lam_prefix: bool = False) -> Span | None:
+    """The name that follows a reporting verb: words up to a stop word, punctuation or quote.
+    With ``lam_prefix`` the first word's ل is the marker's preposition, not the name's."""
+    taken: list[Span] = []
+    for j in range(first, min(len(words), first + MAX_SPEAKER_WORDS)):
+        word = words[j]
+        if lam_prefix and j == first and word.text.startswith("ل") and len(word.text) > 1:
+            word = Span(word.start + 1, word.end, word.text[1:])
+        folded = fold_keywords(word.text)
+        gap = document[(taken[-1].end if taken else words[first - 1].end if first else word.start):words[j].start]
+        if gap.strip() or folded in _STOPS or _is_complement(folded) or verb_strength(word.text):
+            break
+        if word.text.endswith(("اً", "ًا")) and taken:
+            break  # an adverb in -an (رسمياً) after the name
+        taken.append(word)
+    if not taken:
+        return None
+    return Span(taken[0].start, taken[-1].end, document[taken[0].start:taken[-1].end])
+
+
+def _is_complement(folded: str) -> bool:
+    """A ب/ل-prefixed noun (باستهداف، بالانتقام، لمقتل، للجماعة) starts the verb's complement,
+    not a name (short names survive: بشار، بكر، بن)."""
+    return folded[:1] in ("ب", "ل") and len(folded) - 1 >= _COMPLEMENT_MIN
+
+
+def _subject_before_qad(document: str, words: list[Span], folded: list[str], i: int) -> Span | None:
+    """"(و)كان X قد <verb>": the subject stands between كان and قد."""
+    if i < 3 or folded[i - 1] != "قد":
+        return None
+    for k in range(i - 2, max(-1, i - 2 - MAX_SPEAKER_WORDS), -1):
+        if _strip_wa(folded[k]) == "كان" or folded[k] == "كان":
+            first, last = words[k + 1], words[i - 2]
+            return Span(first.start, last.end, document[first.start:last.end]) if k + 1 <= i - 2 else None
+    return None
