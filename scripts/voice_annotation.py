@@ -115,13 +115,14 @@ def gold(out: str) -> None:
     rows = []
     for r in index:
         va, vb = a[r["key"]], b[r["key"]]
-        final = va if same(va, vb) else c.get(r["key"])
+        agreed = same(va, vb)
+        final = va if agreed else c.get(r["key"])
         if final is None:
             sys.exit(f"{r['key']}: A and B differ and no adjudication (votes.C.jsonl)")
         rows.append({"id": r["id"], "sha1": r["sha1"], "register": r["register"], "source": r["source"],
                      "split": r["split"], "voice": final["voice"], "speaker": final.get("speaker") or None,
                      "speaker_in": final.get("speaker_in") if final.get("speaker") else None,
-                     "votes": {"A": va["voice"], "B": vb["voice"], **({"C": final["voice"]} if not same(va, vb) else {})},
+                     "votes": {"A": va["voice"], "B": vb["voice"], **({} if agreed else {"C": final["voice"]})},
                      "note": final.get("note", "")})
     write_jsonl(ROOT / "data" / "real" / "voice.jsonl", rows)
     keys = [r["key"] for r in index]

@@ -20,15 +20,17 @@ MAX_LINES = 450
 # modules (config.py, defaults.py, errors.py, io.py, ...) form the bottom layer: they hold
 # paths, errors and typed configs every layer shares and import nothing above them. tuning.py
 # is the application workflow that loads, re-fits and saves bundles: above training and
-# evaluation, beside inference and moderation. The package's __init__.py re-exports the public
+# evaluation, beside inference and moderation. explain (cue spans, voice, targets) needs only a
+# model's predict, so it sits beside training and evaluation, under every surface that shows it;
+# review (the reviewers' store and queue) sits beside moderation, whose decisions feed it. The package's __init__.py re-exports the public
 # API (models.base, models.bundle), so it sits at the top with the command line.
 LAYERS: list[tuple[str, ...]] = [
     ("<helpers>",),
     ("khitab.text",),
     ("khitab.data",),
     ("khitab.models",),
-    ("khitab.training", "khitab.evaluation"),
-    ("khitab.tuning", "khitab.inference", "khitab.moderation"),
+    ("khitab.training", "khitab.evaluation", "khitab.explain"),
+    ("khitab.tuning", "khitab.inference", "khitab.moderation", "khitab.review"),
     ("khitab.serving",),
     ("khitab.cli", "khitab"),
 ]
