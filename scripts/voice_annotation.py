@@ -8,6 +8,8 @@
       the items annotators A and B split on (voice, or speaker text), for a blind third
   .venv/bin/python scripts/voice_annotation.py gold OUT_DIR
       votes (+ adjudication) -> data/real/voice.jsonl and data/real/voice_agreement.json
+  .venv/bin/python scripts/voice_annotation.py score EXTERNAL_ROOT
+      how the voice rules (khitab/explain/voice.py) do on that gold (JSON: accuracy per class)
 
 The sample: real-corpus items, news and social, half of each with at least one positive label
 (voice matters most where something is flagged), half without; a news sentence carries its
@@ -137,6 +139,14 @@ def gold(out: str) -> None:
     print(json.dumps(report))
 
 
+def score(external_root: str) -> None:
+    from khitab.data.real.voice import load_voice_items
+    from khitab.evaluation.voice import voice_report
+
+    items = load_voice_items(ROOT / "data" / "real" / "voice.jsonl", Path(external_root))
+    print(json.dumps(voice_report(items), indent=2))
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"sample": sample, "disputed": disputed, "gold": gold}[command](*args)
+    {"sample": sample, "disputed": disputed, "gold": gold, "score": score}[command](*args)

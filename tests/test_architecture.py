@@ -22,8 +22,9 @@ MAX_LINES = 450
 # is the application workflow that loads, re-fits and saves bundles: above training and
 # evaluation, beside inference and moderation. explain (cue spans, voice, targets) needs only a
 # model's predict, so it sits beside training and evaluation, under every surface that shows it;
-# review (the reviewers' store and queue) sits beside moderation, whose decisions feed it. The package's __init__.py re-exports the public
-# API (models.base, models.bundle), so it sits at the top with the command line.
+# review (the reviewers' store and queue) sits beside moderation, whose decisions feed it. The
+# package's __init__.py re-exports the public API (models.base, models.bundle), so it sits at the
+# top with the command line.
 LAYERS: list[tuple[str, ...]] = [
     ("<helpers>",),
     ("khitab.text",),
