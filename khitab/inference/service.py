@@ -37,9 +37,10 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from khitab.inference.microbatch import MicroBatcher, ModelError, NotRunning, Overloaded
-from khitab.models.base import SentenceClassifier, SentenceScore
+from khitab.models.base import SentenceClassifier, score_documents_async, sentence_scores
 from khitab.moderation.moderator import Moderator, language_warning
 from khitab.moderation.policy import Policy
+from khitab.text.split import Span
 
 log = logging.getLogger("khitab.service")
 
@@ -513,27 +514,24 @@ def create_app(
         (rows: the project's output schema, offsets into each document)."""
         moderator = runtime.require_ready()
         model = moderator.model
-        rows, warnings = [], []
+        labels, thresholds = list(model.labels), model.threshold_vector()
+        warnings = []
         if body.sentences is not None:
             runtime.check_texts(body.sentences, "sentences")
-            probs = await runtime.probabilities(body.sentences)
-            thresholds = model.threshold_vector()
+            spans = [Span(0, len(sentence), sentence) for sentence in body.sentences]  # scored as given
+            rows = sentence_scores("", spans, await runtime.probabilities(body.sentences), labels, thresholds)
             for i, sentence in enumerate(body.sentences):
-                rows.append(_row("", i, 0, len(sentence), sentence, model.labels, probs[i], thresholds))
                 warnings += _warnings_for(sentence, moderator, index=i)
         else:
             documents = body.documents
             runtime.check_texts([d.text for d in documents], "documents")
-            splits = [moderator.split(d.text) for d in documents]
-            probs = await runtime.probabilities([s.text for spans in splits for s in spans])
-            thresholds = model.threshold_vector()
-            at = 0
-            for i, (document, spans) in enumerate(zip(documents, splits)):
-                doc_id = document.doc_id if document.doc_id is not None else str(i)
-                for k, span in enumerate(spans):
-                    rows.append(_row(doc_id, k, span.start, span.end, span.text, model.labels, probs[at], thresholds))
-                    at += 1
+            doc_ids = [d.doc_id if d.doc_id is not None else str(i) for i, d in enumerate(documents)]
+            scored = await score_documents_async([d.text for d in documents], runtime.probabilities, labels,
+                                                 thresholds, doc_ids)
+            rows = [sentence for sentences in scored for sentence in sentences]
+            for i, (document, doc_id) in enumerate(zip(documents, doc_ids)):
                 warnings += _warnings_for(document.text, moderator, index=i, doc_id=doc_id)
+        rows = [row.to_row() for row in rows]
         runtime.warn(warnings)
         return JSONResponse({"model": model.name, "model_version": model.version,
                              "request_id": _request_id(request), "rows": rows, "warnings": warnings})
@@ -547,12 +545,8 @@ def create_app(
         texts = [body.text] if single else body.texts
         doc_ids = [body.doc_id or ""] if single else (body.doc_ids or [""] * len(texts))
         runtime.check_texts(texts, "texts")
-        splits = [moderator.split(text) for text in texts]
-        probs = await runtime.probabilities([s.text for spans in splits for s in spans])
-        decisions, at = [], 0
-        for text, doc_id, spans in zip(texts, doc_ids, splits):
-            decision = moderator.decide(text, spans, probs[at:at + len(spans)], doc_id)
-            at += len(spans)
+        decisions = []
+        for decision in await moderator.check_many_async(texts, doc_ids, runtime.probabilities):
             runtime.metrics.decisions.labels(decision.action).inc()
             runtime.warn(decision.warnings)
             decisions.append(decision.to_dict())
@@ -580,12 +574,6 @@ def create_app(
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-def _row(doc_id, index, start, end, text, labels, probs, thresholds) -> dict[str, Any]:
-    scores = {label: float(p) for label, p in zip(labels, probs)}
-    flagged = [label for label, p, t in zip(labels, probs, thresholds) if p >= t]
-    return SentenceScore(doc_id, index, start, end, text, scores, flagged).to_row()
 
 
 def _warnings_for(text: str, moderator: Moderator, index: int, doc_id: str | None = None) -> list[dict[str, Any]]:
