@@ -351,9 +351,9 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Serve scoring and moderation over HTTP (FastAPI on uvicorn) until SIGINT/SIGTERM."""
-    from khitab.inference.service import ServiceLimits, create_app
-    from khitab.inference.service import serve as run_server
     from khitab.moderation import load_policy
+    from khitab.serving import ServiceLimits, create_app
+    from khitab.serving import serve as run_server
 
     if threads is not None:
         import torch

@@ -20,8 +20,7 @@ from khitab.data.dataset import label_matrices
 from khitab.evaluation.bootstrap import DEFAULT_RESAMPLES, LEVEL, label_intervals, paired_difference, resample_counts
 from khitab.evaluation.datasets import BREAKDOWN_FIELDS, EvalDataError, EvalDataset
 from khitab.evaluation.metrics import dataset_metrics
-from khitab.models.base import SentenceClassifier
-from khitab.text.split import split_sentences
+from khitab.models.base import SentenceClassifier, flagged_labels, split_documents
 
 UNITS = ("sentence", "document")
 
@@ -61,18 +60,14 @@ def score_dataset(model: SentenceClassifier, dataset: EvalDataset, unit: str = "
     if unit == "sentence":
         probs = model.predict_proba(dataset.texts)[:, columns]
         return Scored(dataset, labels, probs, targets, known, thresholds)
-    sentences, starts = [], []
-    for text in dataset.texts:
-        starts.append(len(sentences))
-        sentences.extend([span.text for span in split_sentences(text)] or [text])
-    sentence_probs = model.predict_proba(sentences)[:, columns]
-    bounds = [*starts, len(sentences)]
+    split = split_documents(dataset.texts, whole_if_empty=True)
+    per_document = split.regroup(model.predict_proba(split.sentences)[:, columns])
     probs = np.zeros((len(dataset), len(labels)))
     evidence = []
-    for i in range(len(dataset)):
-        best = bounds[i] + np.argmax(sentence_probs[bounds[i] : bounds[i + 1]], axis=0)
+    for i, (spans, sentence_probs) in enumerate(zip(split.spans, per_document)):
+        best = np.argmax(sentence_probs, axis=0)  # per label: the sentence that gives the maximum
         probs[i] = sentence_probs[best, np.arange(len(labels))]
-        evidence.append([sentences[k] for k in best])
+        evidence.append([spans[k].text for k in best])
     return Scored(dataset, labels, probs, targets, known, thresholds, evidence)
 
 
@@ -275,7 +270,6 @@ def write_outputs(
 
 def prediction_rows(scored: Scored) -> list[dict[str, Any]]:
     rows = []
-    flagged = scored.probs >= scored.thresholds
     for i, example in enumerate(scored.dataset.examples):
         rows.append(
             {
@@ -284,7 +278,7 @@ def prediction_rows(scored: Scored) -> list[dict[str, Any]]:
                 "text": example.text,
                 "scores": {label: round(float(scored.probs[i, j]), 6) for j, label in enumerate(scored.labels)},
                 "gold": {label: example.labels.get(label) for label in scored.labels},
-                "flagged": [label for j, label in enumerate(scored.labels) if flagged[i, j]],
+                "flagged": flagged_labels(scored.labels, scored.probs[i], scored.thresholds),
             }
         )
     return rows

@@ -25,8 +25,7 @@ from khitab.errors import BundleError, OptionError
 from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS, SentenceScorer, model_key
 from khitab.inference.readers import Record, count_rows, detect_format, read_records
 from khitab.inference.writers import OUTPUT_FORMATS, ChunkStore, RowFormat, default_errors_path
-from khitab.models.base import ScoreMatrix, SentenceClassifier, SentenceScore
-from khitab.text.split import split_sentences
+from khitab.models.base import SentenceClassifier, SentenceScore, flagged_labels, score_documents
 
 LEVELS = ("sentence", "document")
 DEFAULT_CHUNK_ROWS = 1000
@@ -212,41 +211,32 @@ def score_chunk(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any], list[str]]:
     """Output rows, error rows and stats for one chunk; all its sentences are scored in one
     call so length sorting spans the whole chunk."""
+    texts = [record.text if record.error is None else "" for record in records]
+    scored = score_documents(texts, scorer.probabilities, scorer.labels, scorer.thresholds,
+                             [record.id for record in records])
     errors: list[dict[str, Any]] = []
-    documents: list[tuple[Record, list]] = []
-    for record in records:
+    rows: list[dict[str, Any]] = []
+    for record, sentences in zip(records, scored):
         if record.error is not None:
             errors.append(error_row(record, record.error))
-            continue
-        spans = split_sentences(record.text)
-        if not spans:
+        elif not sentences:
             errors.append(error_row(record, "no sentence to score"))
-            continue
-        documents.append((record, spans))
-    sentences = [span.text for _, spans in documents for span in spans]
-    matrix = ScoreMatrix(scorer.labels, scorer.probabilities(sentences), scorer.thresholds)
-    rows: list[dict[str, Any]] = []
-    offset = 0
-    for record, spans in documents:
-        scored = [
-            SentenceScore(record.id, i, span.start, span.end, span.text, matrix.row(offset + i),
-                          matrix.flagged(offset + i))
-            for i, span in enumerate(spans)
-        ]
-        offset += len(spans)
-        if level == "sentence":
-            rows.extend({"id": record.id, **s.to_row(), "model": model_name, "model_version": version} for s in scored)
+        elif level == "sentence":
+            rows.extend({"id": record.id, **s.to_row(), "model": model_name, "model_version": version}
+                        for s in sentences)
         else:
-            rows.append(document_row(record.id, scored, scorer.labels, scorer.thresholds, model_name, version, top_k))
+            rows.append(document_row(record.id, sentences, scorer.labels, scorer.thresholds, model_name, version,
+                                     top_k))
+    texts_scored = [s.text for sentences in scored for s in sentences]
     reasons: dict[str, int] = {}
     for error in errors:
         key = error["reason"].split(" (")[0].split(" at byte")[0]
         reasons[key] = reasons.get(key, 0) + 1
     stats = {
-        "first_row": records[0].row, "rows": len(records), "scored": len(documents), "errors": len(errors),
-        "sentences": len(sentences), "output_rows": len(rows), "reasons": reasons,
+        "first_row": records[0].row, "rows": len(records), "scored": len(records) - len(errors),
+        "errors": len(errors), "sentences": len(texts_scored), "output_rows": len(rows), "reasons": reasons,
     }
-    return rows, errors, stats, sentences
+    return rows, errors, stats, texts_scored
 
 
 def error_row(record: Record, reason: str) -> dict[str, Any]:
@@ -269,7 +259,7 @@ def document_row(doc_id: str, scored: Sequence[SentenceScore], labels: Sequence[
         "doc_id": doc_id,
         "sentences": len(scored),
         "scores": {label: round(p, 6) for label, p in maxima.items()},
-        "flagged": [label for label, t in zip(labels, thresholds) if maxima[label] >= t],
+        "flagged": flagged_labels(labels, maxima.values(), thresholds),
         "top": top,
         "model": model_name,
         "model_version": version,

@@ -13,10 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from khitab.models.base import SentenceClassifier, SentenceScore
+from khitab.models.base import (
+    AsyncPredict,
+    SentenceClassifier,
+    SentenceScore,
+    score_documents,
+    score_documents_async,
+)
 from khitab.moderation.policy import ACTIONS, Policy, PolicyError, load_policy
 from khitab.text.language import arabic_ratio
-from khitab.text.split import Span, split_sentences
 
 
 @dataclass(frozen=True)
@@ -94,30 +99,38 @@ class Moderator:
 
     def check_many(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> list[Decision]:
         """Decisions for ``texts``, in order; their sentences are scored in one call."""
+        texts, ids = self._inputs(texts, doc_ids)
+        return self.decide_all(texts, ids, score_documents(texts, self.model.predict_proba, *self._scoring(), ids))
+
+    async def check_many_async(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
+                               predict: AsyncPredict) -> list[Decision]:
+        """``check_many`` with the sentences scored by an awaitable ``predict`` (the service's
+        micro-batcher, which scores them together with other requests' sentences)."""
+        texts, ids = self._inputs(texts, doc_ids)
+        return self.decide_all(texts, ids, await score_documents_async(texts, predict, *self._scoring(), ids))
+
+    @staticmethod
+    def _inputs(texts: Sequence[str], doc_ids: Sequence[str] | None) -> tuple[list[str], list[str]]:
         texts = list(texts)
         ids = [""] * len(texts) if doc_ids is None else [str(d) for d in doc_ids]
         if len(ids) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(ids)} doc_ids")
-        splits = [self.split(text) for text in texts]
-        probs = self.model.predict_proba([span.text for spans in splits for span in spans])
-        decisions, at = [], 0
-        for text, doc_id, spans in zip(texts, ids, splits):
-            decisions.append(self.decide(text, spans, probs[at:at + len(spans)], doc_id))
-            at += len(spans)
-        return decisions
+        return texts, ids
 
-    @staticmethod
-    def split(text: str) -> list[Span]:
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, not {type(text).__name__}")
-        return split_sentences(text)
+    def _scoring(self) -> tuple[list[str], np.ndarray]:
+        return [rule.name for rule in self.rules], self._threshold_vector
 
-    def decide(self, text: str, spans: Sequence[Span], probs: np.ndarray, doc_id: str = "") -> Decision:
-        """The decision for ``text`` from its sentence ``spans`` and their probabilities
-        (``len(spans)`` x model labels), e.g. scored elsewhere in a larger batch."""
-        probs = np.asarray(probs, dtype=np.float64).reshape(len(spans), len(self.rules))
+    def decide_all(self, texts: Sequence[str], doc_ids: Sequence[str],
+                   scored: Sequence[Sequence[SentenceScore]]) -> list[Decision]:
+        return [self.decide(text, sentences, doc_id) for text, doc_id, sentences in zip(texts, doc_ids, scored)]
+
+    def decide(self, text: str, sentences: Sequence[SentenceScore], doc_id: str = "") -> Decision:
+        """The decision for ``text`` from its scored sentences (output rows of the model's
+        labels, offsets into ``text``), e.g. scored elsewhere in a larger batch."""
+        probs = np.array([[s.scores[rule.name] for rule in self.rules] for s in sentences],
+                         dtype=np.float64).reshape(len(sentences), len(self.rules))
         warnings = []
-        if not spans:
+        if not sentences:
             warnings.append({"code": "empty", "message": "no sentence to score; allowed"})
         else:
             warning = language_warning(text, self.policy.min_arabic_ratio)
@@ -134,12 +147,7 @@ class Moderator:
         triggered = [name for name, a in label_actions.items() if a == action and action != "allow"]
         evidence = []
         for i in sorted({i for indices in evidence_for.values() for i in indices}):
-            span = spans[i]
-            row = SentenceScore(
-                doc_id, i, span.start, span.end, span.text,
-                {rule.name: float(probs[i, j]) for j, rule in enumerate(self.rules)},
-                [rule.name for j, rule in enumerate(self.rules) if probs[i, j] >= self._threshold_vector[j]],
-            ).to_row()
+            row = sentences[i].to_row()
             row["labels"] = [name for name, indices in evidence_for.items() if i in indices]
             evidence.append(row)
         return Decision(

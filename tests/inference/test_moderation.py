@@ -9,7 +9,7 @@ import yaml
 from khitab.models.bundle import load_model
 from khitab.moderation import Decision, Moderator, Policy, PolicyError, load_policy
 from tests.conftest import ROOT, SEED_TEXT
-from tests.inference.fakes import fake_model
+from tests.fakes import fake_model
 
 POLICY = Policy.model_validate({
     "version": "test-1",

@@ -1,14 +1,9 @@
 """Test doubles for the moderation and service tests: a model whose scores are looked up from
 a table (so every decision is known in advance), that raises on "BOOM" and sleeps on "SLOW".
-
-Run as a script, it serves that model with ``create_app`` on uvicorn (a real server process):
-    python tests/inference/fakes.py --port 8123 [--load-seconds 2] [--max-texts 8]
-"""
+``tests/serving/fake_server.py`` serves it over HTTP."""
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from khitab.models.base import SentenceClassifier  # noqa: E402
+from khitab.models.base import SentenceClassifier
 
 LABELS = ["threat", "sectarian", "denial"]
 # Sentence (without final punctuation) -> probabilities; anything else scores 0.02.
@@ -68,26 +61,3 @@ def fake_model(thresholds: dict[str, float] | None = None, **kwargs: Any) -> Fak
 
 def logit(p: float) -> float:
     return math.log(p / (1 - p))
-
-
-def main(argv: list[str] | None = None) -> None:
-    from khitab.inference.service import ServiceLimits, create_app, serve
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--policy", default=None)
-    parser.add_argument("--load-seconds", type=float, default=0.0, help="load the model in the background")
-    parser.add_argument("--max-texts", type=int, default=8)
-    args = parser.parse_args(argv)
-
-    def load() -> FakeModel:
-        time.sleep(args.load_seconds)
-        return fake_model()
-
-    model = load if args.load_seconds > 0 else fake_model()
-    app = create_app(model, args.policy, ServiceLimits(max_texts=args.max_texts))
-    serve(app, "127.0.0.1", args.port, shutdown_timeout=20, log_level="info", access_log=False)
-
-
-if __name__ == "__main__":
-    main()

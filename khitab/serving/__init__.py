@@ -1,0 +1,18 @@
+"""HTTP service (``khitab serve``): FastAPI on uvicorn, over the moderator and a micro-batcher.
+
+    app.py         create_app(model, policy, limits), serve(app, host, port)
+    routes.py      the endpoints (an APIRouter): /v1/score, /v1/moderate, /healthz, /readyz, /metrics
+    schemas.py     request and response bodies (the OpenAPI schema)
+    runtime.py     Runtime (moderator, micro-batcher, limits) and the domain metrics
+    middleware.py  request id, body-size limit, last-resort 500, HTTP metrics
+    errors.py      error bodies and exception handlers
+
+Sentences of concurrent requests are scored in shared forward passes
+(``khitab.inference.microbatch``). Every response carries ``X-Request-ID`` (the client's, when
+it sent a well-formed one); every error body is ``{"error": CODE, "detail": ..., "request_id": ...}``
+and never holds a stack trace (those go to the server log with the request id).
+"""
+from khitab.serving.app import create_app, serve
+from khitab.serving.runtime import ServiceLimits
+
+__all__ = ["ServiceLimits", "create_app", "serve"]

@@ -1,0 +1,67 @@
+"""``create_app(model, policy, limits)``: the service app; ``serve`` runs it on uvicorn."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from khitab.models.base import SentenceClassifier
+from khitab.moderation.policy import Policy
+from khitab.serving.errors import EXCEPTION_HANDLERS
+from khitab.serving.middleware import BodySizeLimit, LastResortErrors, RequestId, ScoringArrivals, instrument_http
+from khitab.serving.routes import attach_router
+from khitab.serving.runtime import Runtime, ServiceLimits
+from khitab.version import __version__
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await app.state.runtime.start()
+    try:
+        yield
+    finally:  # uvicorn gets here after in-flight requests finished (graceful shutdown)
+        await app.state.runtime.stop()
+
+
+def create_app(model: SentenceClassifier, policy: Policy | str | Path | None = None,
+               limits: ServiceLimits | None = None) -> FastAPI:
+    """The service app for a loaded ``model`` (a policy that does not fit it fails here).
+    ``policy``: a Policy, a YAML path, or None for configs/policy.yaml."""
+    limits = limits or ServiceLimits()
+    runtime = Runtime(model, policy, limits)
+    app = FastAPI(
+        title="khitab",
+        summary="Arabic threat / sectarian / denial scoring and moderation decisions.",
+        description=(
+            f"Limits: body at most {limits.max_body_bytes} bytes (413), at most {limits.max_texts} texts per "
+            f"request and {limits.max_chars} characters per text (422 naming the limit). Text that is not "
+            "mainly Arabic is scored with a `language` warning. Errors: `{error, detail, request_id}`; the "
+            "request id is also in the `X-Request-ID` header."
+        ),
+        version=__version__,
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+    app.state.runtime = runtime
+    attach_router(app)
+    # each middleware added wraps the ones before it: innermost first (order: middleware.py)
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(ScoringArrivals, runtime=runtime)
+    instrument_http(app, runtime.metrics.registry)
+    app.add_middleware(LastResortErrors)
+    app.add_middleware(RequestId)
+    return app
+
+
+def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8080, *, shutdown_timeout: float = 30.0,
+          log_level: str = "info", access_log: bool = True) -> None:
+    """Run ``app`` on uvicorn until SIGINT/SIGTERM; in-flight requests finish first (up to
+    ``shutdown_timeout`` seconds)."""
+    import uvicorn
+
+    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
+                timeout_graceful_shutdown=shutdown_timeout)
