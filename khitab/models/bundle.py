@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from khitab.io import atomic_dir, recover_dir
 from khitab.models.base import SentenceClassifier
 
 FORMAT = "khitab-bundle"
@@ -31,11 +30,10 @@ class BundleError(ValueError):
 
 
 def save_bundle(model: SentenceClassifier, directory: Path, card: str = "") -> Path:
-    """Write ``model`` to ``directory`` atomically (a killed save leaves the old bundle)."""
+    """Write ``model`` to ``directory`` atomically: a save killed at any moment leaves the old
+    bundle or the new one, complete (``khitab.io.atomic_dir``)."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with atomic_dir(directory) as staging:
         files = model.save_weights(staging)
         metadata = dict(model.metadata)
         metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -54,12 +52,6 @@ def save_bundle(model: SentenceClassifier, directory: Path, card: str = "") -> P
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         (staging / CARD).write_text(card or default_card(model), encoding="utf-8")
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(staging, directory)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return directory
 
 
@@ -69,6 +61,7 @@ def load_model(path: Path | str, labels: list[str] | None = None) -> SentenceCla
     With ``labels``, the model must score exactly those labels, in any order.
     """
     directory = Path(path)
+    recover_dir(directory)  # a save killed mid-swap leaves the last complete bundle aside
     if not directory.exists():
         raise BundleError(f"{directory}: model not found")
     if not directory.is_dir():
