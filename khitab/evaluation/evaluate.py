@@ -164,12 +164,12 @@ def compare_scores(
     for label in mine.labels:
         if label not in other.labels or label not in mine_metrics["labels"]:
             continue
+        j, k = mine.column(label), other.column(label)
         y, p, t = mine.label_view(label)
-        # the other model's scores on the same rows (where this dataset knows the label)
-        other_p = other.probs[mine.known[:, mine.column(label)], other.column(label)]
+        other_p = other.probs[mine.known[:, j], k]  # the other model on the same rows
         counts = resample_counts(len(y), resamples, seed) if resamples > 0 else None
         intervals = (
-            paired_difference(y, p, t, other_p, float(other.thresholds[other.column(label)]), counts)
+            paired_difference(y, p, t, other_p, float(other.thresholds[k]), counts)
             if counts is not None
             else {"f1": None, "pr_auc": None}
         )
