@@ -130,7 +130,9 @@ def copy_bundle(source: Path, target: Path) -> Path:
         raise BundleError(f"{source}: not a khitab bundle ({MANIFEST} missing)")
     if target.exists():
         raise BundleError(f"{target}: already exists; give a new folder")
-    return Path(shutil.copytree(source, target))
+    with atomic_dir(target) as staging:  # a killed copy leaves no half bundle at target
+        shutil.copytree(source, staging, dirs_exist_ok=True)
+    return target
 
 
 def kept_card(directory: Path, model: SentenceClassifier) -> str:
