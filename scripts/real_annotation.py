@@ -20,18 +20,24 @@ import numpy as np
 
 from khitab.data.real.agreement import LABELS, cohen_kappa, fleiss_kappa, gold
 from khitab.data.real.corpus import text_digest
+from khitab.io import LineError, iter_jsonl, write_text_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 N_BATCHES, RANDOM_N, NEWS_N = 8, 2200, 500
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Every row of an annotation file; a line that is not JSON stops the run, naming it."""
+    rows = []
+    for number, row in iter_jsonl(path):
+        if isinstance(row, LineError):
+            sys.exit(f"{path}:{number}: {row.reason}")
+        rows.append(row)
+    return rows
 
 
 def write_jsonl(path: Path, rows) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def sample(external_root: str, out: str) -> None:
@@ -129,7 +135,7 @@ def make_gold(out: str) -> None:
             "split_votes": int(sum(p != q for p, q in zip(*pairs[x]))),
         } for x in LABELS},
     }
-    (ROOT / "data" / "real" / "agreement.json").write_text(json.dumps(agreement, indent=1) + "\n", encoding="utf-8")
+    write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
     print(json.dumps(agreement, indent=1))
 
 

@@ -1,17 +1,19 @@
 """The project's authored corpus (JSONL, one sentence per row) and the seed gold file."""
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from khitab.data.rows import RowRules, parse_labeled_row
 from khitab.data.schema import Example
 from khitab.errors import DataError  # re-exported: its home before khitab.errors
+from khitab.io import LineError, iter_jsonl
 from khitab.text.split import split_sentences
 
-CORPUS_FIELDS = ("id", "text", "dialect", "register", "source", "group", "borderline", "note")
-DIALECTS = {"msa", "iraqi", "levantine", "gulf", "egyptian", "maghrebi"}
-REGISTERS = {"news", "statement", "speech", "oped", "social", "headline"}
+DIALECTS = frozenset({"msa", "iraqi", "levantine", "gulf", "egyptian", "maghrebi"})
+REGISTERS = frozenset({"news", "statement", "speech", "oped", "social", "headline"})
+# the authored corpus: rows without a source are ours, and dialect and register are closed sets
+CORPUS_RULES = RowRules(default_source="authored", allowed={"dialect": DIALECTS, "register": REGISTERS})
 
 
 def corpus_files(path: Path, slices: Sequence[str] | None = None) -> list[Path]:
@@ -38,8 +40,8 @@ def load_corpus(path: Path, labels: Sequence[str], slices: Sequence[str] | None 
     listing all bad rows at once."""
     examples, problems = [], []
     for file in corpus_files(path, slices):
-        for where, row in _jsonl_rows(file, problems):
-            example = parse_corpus_row(row, labels, where, problems)
+        for where, row in jsonl_rows(file, problems):
+            example = parse_labeled_row(row, labels, where, problems, CORPUS_RULES)
             if example is not None:
                 example.meta["slice"] = file.stem  # evaluation reports break results down by slice
                 examples.append(example)
@@ -48,57 +50,18 @@ def load_corpus(path: Path, labels: Sequence[str], slices: Sequence[str] | None 
     return examples
 
 
-def parse_corpus_row(row: object, labels: Sequence[str], where: str, problems: list[str]) -> Example | None:
-    if not isinstance(row, dict):
-        problems.append(f"{where}: row is not a JSON object")
-        return None
-    before = len(problems)
-    text = row.get("text")
-    if not isinstance(text, str) or not text.strip():
-        problems.append(f"{where}: text: missing or empty")
-    values = {}
-    for label in labels:
-        value = row.get(label)
-        if value is None:
-            values[label] = None
-        elif type(value) is int and value in (0, 1):
-            values[label] = value
-        else:
-            problems.append(f"{where}: {label}: {value!r} is not 0, 1 or null")
-    for name, allowed in (("dialect", DIALECTS), ("register", REGISTERS)):
-        if name in row and row[name] not in allowed:
-            problems.append(f"{where}: {name}: {row[name]!r} not in {sorted(allowed)}")
-    if not isinstance(row.get("borderline", False), bool):
-        problems.append(f"{where}: borderline: must be true or false")
-    if len(problems) > before:
-        return None
-    return Example(
-        id=str(row.get("id") or where),
-        text=text,
-        labels=values,
-        source=str(row.get("source") or "authored"),
-        group=str(row.get("group") or row.get("id") or where),
-        dialect=str(row.get("dialect", "")),
-        register=str(row.get("register", "")),
-        borderline=bool(row.get("borderline", False)),
-        note=str(row.get("note", "")),
-    )
-
-
-def _jsonl_rows(file: Path, problems: list[str]) -> Iterable[tuple[str, object]]:
+def jsonl_rows(file: Path, problems: list[str]) -> Iterator[tuple[str, object]]:
+    """``('file:line', value)`` for every JSON line of ``file``; a line that is not JSON, or a
+    file that cannot be opened, becomes a problem instead."""
     try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        for number, value in iter_jsonl(file):
+            where = f"{file}:{number}"
+            if isinstance(value, LineError):
+                problems.append(f"{where}: {value.reason}")
+            else:
+                yield where, value
+    except OSError as exc:
         problems.append(f"{file}: cannot read: {exc}")
-        return
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{file}:{number}"
-        try:
-            yield where, json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: invalid JSON: {exc.msg}")
 
 
 def load_seed_gold(gold_path: Path, text_path: Path, labels: Sequence[str]) -> list[Example]:
@@ -110,18 +73,19 @@ def load_seed_gold(gold_path: Path, text_path: Path, labels: Sequence[str]) -> l
     text = Path(text_path).read_text(encoding="utf-8")
     spans = split_sentences(text)
     examples, problems = [], []
-    for where, row in _jsonl_rows(Path(gold_path), problems):
+    for where, row in jsonl_rows(Path(gold_path), problems):
         fragment = row.get("fragment", "") if isinstance(row, dict) else ""
         holders = [i for i, span in enumerate(spans) if fragment and fragment in span.text]
         if len(holders) != 1:
             problems.append(f"{where}: fragment: found in {len(holders)} sentences, expected 1")
             continue
         index = holders[0]
-        example = parse_corpus_row(
+        example = parse_labeled_row(
             {**row, "text": spans[index].text, "id": f"seed:{index}", "group": f"seed:{index}", "source": "seed"},
             labels,
             where,
             problems,
+            CORPUS_RULES,
         )
         if example is not None:
             examples.append(example)

@@ -15,7 +15,6 @@ names a dataset; otherwise a file is named by its stem and a source by its spec.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,14 +22,14 @@ from pathlib import Path
 
 from khitab.config import SourceRoots  # re-exported: its home before TrainConfig.source_roots
 from khitab.data.corpus import DataError, load_corpus, load_seed_gold
+from khitab.data.rows import GROUP_FIELDS, RowRules, parse_labeled_row
 from khitab.data.schema import Example
 from khitab.data.splits import SPLITS, select
 from khitab.errors import OptionError
+from khitab.io import LineError, iter_jsonl
 
-GROUP_FIELDS = ("dialect", "source", "register")
 # what reports break metrics down by: the row fields above, and the corpus file a row came from
 BREAKDOWN_FIELDS = (*GROUP_FIELDS, "slice")
-NULLS = {"", "null", "none", "nan", "na", "n/a"}
 FILE_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 _NAME = re.compile(r"^[\w.\-:]+$")
 
@@ -167,23 +166,17 @@ def read_eval_file(path: Path, labels: Sequence[str]) -> EvalDataset:
     kind = FILE_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise EvalDataError([f"{path}: unsupported file type {path.suffix!r}; use .jsonl, .csv or .tsv"])
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise EvalDataError([f"{path}: invalid UTF-8 at byte {exc.start}"]) from None
-    except OSError as exc:
-        raise EvalDataError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     problems: list[str] = []
     if kind == "jsonl":
-        records = _jsonl_records(path, content, problems)
+        records = _jsonl_records(path, problems)
     else:
-        records = _csv_records(path, content, kind, problems)
+        records = _csv_records(path, _read_text(path), kind, problems)
     examples, where, columns, n_borderline = [], [], [], 0
     for line, row in records:
         for key in row:
             if isinstance(key, str) and key not in columns:
                 columns.append(key)
-        example = _parse_row(row, labels, f"{path}:{line}", kind, problems)
+        example = parse_labeled_row(row, labels, f"{path}:{line}", problems, RowRules(text_cells=kind != "jsonl"))
         if example is None:
             continue
         if example.borderline:
@@ -205,20 +198,31 @@ def read_eval_file(path: Path, labels: Sequence[str]) -> EvalDataset:
     return check_scorable(dataset, labels, columns)
 
 
-def _jsonl_records(path: Path, content: str, problems: list[str]) -> list[tuple[int, dict]]:
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EvalDataError([f"{path}: invalid UTF-8 at byte {exc.start}"]) from None
+    except OSError as exc:
+        raise EvalDataError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+
+
+def _jsonl_records(path: Path, problems: list[str]) -> list[tuple[int, dict]]:
+    """Every JSON line of ``path``; invalid UTF-8 anywhere stops the read (the file is not
+    text), a line that is not JSON is a problem."""
     records = []
-    for number, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{number}: invalid JSON: {exc.msg}")
-            continue
-        if not isinstance(row, dict):
-            problems.append(f"{path}:{number}: row is not a JSON object")
-            continue
-        records.append((number, row))
+    try:
+        for number, value in iter_jsonl(path):
+            if isinstance(value, LineError):
+                if value.file_byte is not None:
+                    raise EvalDataError([f"{path}: invalid UTF-8 at byte {value.file_byte}"])
+                problems.append(f"{path}:{number}: {value.reason}")
+            elif not isinstance(value, dict):
+                problems.append(f"{path}:{number}: row is not a JSON object")
+            else:
+                records.append((number, value))
+    except OSError as exc:
+        raise EvalDataError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     return records
 
 
@@ -239,62 +243,6 @@ def _csv_records(path: Path, content: str, kind: str, problems: list[str]) -> li
     except csv.Error as exc:
         problems.append(f"{path}:{reader.line_num}: invalid {kind.upper()}: {exc}")
     return records
-
-
-def _label_value(value: object, kind: str) -> tuple[bool, int | None]:
-    """(valid, value) for a label cell: 0, 1 or unknown."""
-    if value is None:
-        return True, None
-    if kind != "jsonl" and isinstance(value, str):
-        cell = value.strip().lower()
-        if cell in NULLS:
-            return True, None
-        return (True, int(float(cell))) if cell in {"0", "1", "0.0", "1.0"} else (False, None)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False, None
-    return (True, int(value)) if value in (0, 1) else (False, None)
-
-
-def _flag(value: object, kind: str) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    if kind != "jsonl" and isinstance(value, str):
-        cell = value.strip().lower()
-        if cell in {"", "false", "0", "no"}:
-            return False
-        if cell in {"true", "1", "yes"}:
-            return True
-    return None
-
-
-def _parse_row(row: dict, labels: Sequence[str], where: str, kind: str, problems: list[str]) -> Example | None:
-    before = len(problems)
-    text = row.get("text")
-    if not isinstance(text, str) or not text.strip():
-        problems.append(f"{where}: text: missing or empty")
-    values: dict[str, int | None] = {}
-    for label in labels:
-        valid, value = _label_value(row.get(label), kind)
-        if valid:
-            values[label] = value
-        else:
-            problems.append(f"{where}: {label}: {row.get(label)!r} is not 0, 1 or null")
-    borderline = _flag(row.get("borderline"), kind)
-    if borderline is None:
-        problems.append(f"{where}: borderline: {row.get('borderline')!r} is not true or false")
-    if len(problems) > before:
-        return None
-    groups = {g: str(row.get(g) or "").strip() for g in GROUP_FIELDS}
-    return Example(
-        id=str(row.get("id") or where),
-        text=text,
-        labels=values,
-        source=groups["source"],
-        group=str(row.get("group") or row.get("id") or where),
-        dialect=groups["dialect"],
-        register=groups["register"],
-        borderline=bool(borderline),
-    )
 
 
 # --- named sources -----------------------------------------------------------------------

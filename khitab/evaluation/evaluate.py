@@ -19,7 +19,7 @@ import numpy as np
 from khitab.data.dataset import label_matrices
 from khitab.evaluation.bootstrap import DEFAULT_RESAMPLES, LEVEL, label_intervals, paired_difference, resample_counts
 from khitab.evaluation.datasets import BREAKDOWN_FIELDS, EvalDataError, EvalDataset
-from khitab.evaluation.metrics import dataset_metrics
+from khitab.evaluation.metrics import dataset_metrics, known_rows
 from khitab.models.base import SentenceClassifier, flagged_labels, split_documents
 
 UNITS = ("sentence", "document")
@@ -43,6 +43,12 @@ class Scored:
 
     def column(self, label: str) -> int:
         return self.labels.index(label)
+
+    def label_view(self, label: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """``label``'s targets, probabilities and threshold over the rows where it is known."""
+        j = self.column(label)
+        y, p = known_rows(self.targets, self.probs, self.known, j)
+        return y, p, float(self.thresholds[j])
 
 
 def score_dataset(model: SentenceClassifier, dataset: EvalDataset, unit: str = "sentence") -> Scored:
@@ -99,9 +105,7 @@ def measure(scored: Scored, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -
     confusion counts, macro/micro F1, and breakdowns by dialect/source/register/corpus slice."""
     base = dataset_metrics(scored.probs, scored.targets, scored.known, scored.labels, scored.thresholds)
     for label, entry in base["labels"].items():
-        j = scored.column(label)
-        rows = scored.known[:, j]
-        y, p, t = scored.targets[rows, j], scored.probs[rows, j], float(scored.thresholds[j])
+        y, p, t = scored.label_view(label)
         if resamples > 0:
             entry.update(label_intervals(y, p, t, resample_counts(len(y), resamples, seed)))
         else:
@@ -156,14 +160,11 @@ def compare_scores(
         if label not in other.labels or label not in mine_metrics["labels"]:
             continue
         j, k = mine.column(label), other.column(label)
-        rows = mine.known[:, j]
-        y = mine.targets[rows, j]
+        y, p, t = mine.label_view(label)
+        other_p = other.probs[mine.known[:, j], k]  # the other model on the same rows
         counts = resample_counts(len(y), resamples, seed) if resamples > 0 else None
         intervals = (
-            paired_difference(
-                y, mine.probs[rows, j], float(mine.thresholds[j]), other.probs[rows, k], float(other.thresholds[k]),
-                counts,
-            )
+            paired_difference(y, p, t, other_p, float(other.thresholds[k]), counts)
             if counts is not None
             else {"f1": None, "pr_auc": None}
         )

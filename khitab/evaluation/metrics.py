@@ -30,15 +30,22 @@ def label_metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[s
     }
 
 
+def known_rows(targets: np.ndarray, scores: np.ndarray, known: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """Label ``j``'s targets and scores (probabilities or logits) over the rows where it is
+    known: the slice every per-label metric, plot and fit works on."""
+    rows = known[:, j]
+    return targets[rows, j], scores[rows, j]
+
+
 def dataset_metrics(
     probs: np.ndarray, targets: np.ndarray, known: np.ndarray, labels: Sequence[str], thresholds: np.ndarray
 ) -> dict:
     """Metrics per known label plus macro-F1 over them and micro-F1 over all known cells."""
     per_label = {}
     for j, label in enumerate(labels):
-        rows = known[:, j]
-        if rows.any():
-            per_label[label] = label_metrics(targets[rows, j], probs[rows, j], float(thresholds[j]))
+        y, p = known_rows(targets, probs, known, j)
+        if len(y):
+            per_label[label] = label_metrics(y, p, float(thresholds[j]))
     predicted = probs >= thresholds
     tp = int((predicted & (targets == 1) & known).sum())
     fp = int((predicted & (targets == 0) & known).sum())

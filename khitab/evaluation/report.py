@@ -112,23 +112,21 @@ def pr_plot(scored, other=None, all_labels: Sequence[str] = ()) -> bytes:
     figure = _figure(5.6, 4.0)
     ax = figure.add_subplot()
     drawn = False
-    for j, label in enumerate(scored.labels):
-        rows = scored.known[:, j]
-        y, p = scored.targets[rows, j], scored.probs[rows, j]
+    for label in scored.labels:
+        y, p, threshold = scored.label_view(label)
         if len(np.unique(y)) < 2:
             continue
         color = color_of(label, all_labels)
         precision, recall, _ = precision_recall_curve(y, p)
         ax.plot(recall, precision, color=color, lw=2.2, label=f"{label} (AP {average_precision_score(y, p):.2f})")
-        predicted = p >= scored.thresholds[j]
+        predicted = p >= threshold
         tp = int((predicted & (y == 1)).sum())
         ax.plot(
             [tp / max(int(y.sum()), 1)], [tp / max(int(predicted.sum()), 1)], "o", color=color, ms=8, mec="black"
         )
         drawn = True
         if other is not None and label in other.labels:
-            k = other.column(label)
-            q = other.probs[rows, k]
+            q = other.probs[scored.known[:, scored.column(label)], other.column(label)]  # same rows
             precision, recall, _ = precision_recall_curve(y, q)
             compared = f"{label}, compared (AP {average_precision_score(y, q):.2f})"
             ax.plot(recall, precision, color=color, lw=1.5, ls="--", label=compared)
@@ -146,9 +144,8 @@ def reliability_plot(scored, all_labels: Sequence[str] = ()) -> bytes:
     figure = _figure(5.6, 4.0)
     ax = figure.add_subplot()
     ax.plot([0, 1], [0, 1], ls=":", color="#888888", lw=1.2, label="perfect calibration")
-    for j, label in enumerate(scored.labels):
-        rows = scored.known[:, j]
-        y, p = scored.targets[rows, j], scored.probs[rows, j]
+    for label in scored.labels:
+        y, p, _ = scored.label_view(label)
         bins = [b for b in reliability_bins(y, p) if b.n]
         ece = expected_calibration_error(y, p)
         ax.plot(
@@ -180,14 +177,14 @@ def sweep_plot(scored, all_labels: Sequence[str] = ()) -> bytes:
     n = len(scored.labels)
     figure = _figure(min(3.8 * n, 11.4), 3.2)
     axes = np.atleast_1d(figure.subplots(1, n, sharey=True))
-    for j, (label, ax) in enumerate(zip(scored.labels, axes)):
-        rows = scored.known[:, j]
-        values = np.array(sweep_values(scored.targets[rows, j], scored.probs[rows, j], SWEEP))
+    for label, ax in zip(scored.labels, axes):
+        y, p, threshold = scored.label_view(label)
+        values = np.array(sweep_values(y, p, SWEEP))
         color = color_of(label, all_labels)
         ax.plot(SWEEP, values[:, 2], color=color, lw=2.4, label="F1")
         ax.plot(SWEEP, values[:, 0], color=color, lw=1.6, ls="--", label="precision")
         ax.plot(SWEEP, values[:, 1], color=color, lw=1.6, ls=":", label="recall")
-        ax.axvline(scored.thresholds[j], color="#777777", lw=1, label="threshold")
+        ax.axvline(threshold, color="#777777", lw=1, label="threshold")
         ax.set(xlim=(0, 1), ylim=(0, 1.05), xlabel="threshold", title=label)
         ax.grid(alpha=0.3)
     axes[0].legend(loc="lower left", fontsize=7)
@@ -315,9 +312,9 @@ def dataset_blocks(name: str, d: dict, s, other, all_labels: Sequence[str], top_
 
 def sweep_table(s) -> Table:
     columns = []
-    for j, _label in enumerate(s.labels):
-        rows = s.known[:, j]
-        columns.append(sweep_values(s.targets[rows, j], s.probs[rows, j], SWEEP_TABLE))
+    for label in s.labels:
+        y, p, _ = s.label_view(label)
+        columns.append(sweep_values(y, p, SWEEP_TABLE))
     return Table(
         ["threshold", *(f"{label} P / R / F1" for label in s.labels)],
         [[f"{t:.1f}", *(" / ".join(f"{v:.2f}" for v in column[i]) for column in columns)]

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from khitab.errors import BundleError, OptionError
+from khitab.io import replace_file, write_text_atomic
 from khitab.models.base import SentenceClassifier, probabilities_from_logits
 
 BACKENDS = ("torch", "onnx")
@@ -308,27 +309,28 @@ def _build_graphs(model, directory: Path, quantize: str | None, log) -> Path:
     optimized = directory / "model.opt.onnx"
     if not optimized.is_file():
         directory.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=directory))
-        try:
+        with _scratch(directory, ".export-") as staging:
             log(f"exporting {model.name} to ONNX in {directory} (once)")
             raw = export_onnx(model, staging / "model.onnx")
             fused = optimize_onnx(raw, staging / "model.opt.onnx", model.model.config)
-            os.replace(fused, optimized)
+            replace_file(fused, optimized)
             details = {"versions": stamp, "fused": fused.name != raw.name or None}
-            (directory / "export.json").write_text(json.dumps(details, indent=1))
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            write_text_atomic(directory / "export.json", json.dumps(details, indent=1))
     if quantize != "int8":
         return optimized
     int8 = directory / "model.int8.onnx"
     if not int8.is_file():
         log(f"quantising {model.name} to int8 in {directory} (once)")
-        staging = Path(tempfile.mkdtemp(prefix=".quantize-", dir=directory))
-        try:
-            os.replace(quantize_int8(optimized, staging / "model.int8.onnx"), int8)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with _scratch(directory, ".quantize-") as staging:
+            replace_file(quantize_int8(optimized, staging / "model.int8.onnx"), int8)
     return int8
+
+
+@contextmanager
+def _scratch(directory: Path, prefix: str) -> Iterator[Path]:
+    """A scratch folder beside the cache files (same filesystem, so results move in by rename)."""
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=directory, ignore_cleanup_errors=True) as name:
+        yield Path(name)
 
 
 def export_onnx(model, path: Path) -> Path:

@@ -8,12 +8,12 @@ Memory stays flat in the input size: one line, CSV record, Parquet batch or file
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from khitab.inference.inputs import InputError
+from khitab.io import LineError, iter_jsonl
 from khitab.text.language import arabic_ratio
 
 FORMATS = ("jsonl", "csv", "parquet", "txt")
@@ -125,31 +125,15 @@ def _row_id(value, row: int) -> str:
 
 
 def _read_jsonl(path: Path, text_field: str, id_field: str) -> Iterator[Record]:
-    row = 0
-    with path.open("rb") as handle:
-        for line_number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue  # blank lines are not rows
-            where = f"{path}:{line_number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield Record(row, str(row), where, error=f"invalid UTF-8 at byte {exc.start} of the line")
-                row += 1
-                continue
-            try:
-                obj = json.loads(line.removeprefix("\ufeff"))
-            except json.JSONDecodeError as exc:
-                yield Record(row, str(row), where, error=f"invalid JSON: {exc.msg}")
-                row += 1
-                continue
-            if not isinstance(obj, dict):
-                yield Record(row, str(row), where, error="not a JSON object")
-                row += 1
-                continue
+    for row, (line_number, obj) in enumerate(iter_jsonl(path)):
+        where = f"{path}:{line_number}"
+        if isinstance(obj, LineError):
+            yield Record(row, str(row), where, error=obj.reason)
+        elif not isinstance(obj, dict):
+            yield Record(row, str(row), where, error="not a JSON object")
+        else:
             text, error = _field_value(obj.get(text_field), text_field)
             yield Record(row, _row_id(obj.get(id_field), row), where, text=text, error=error)
-            row += 1
 
 
 def _read_csv(path: Path, text_field: str, id_field: str) -> Iterator[Record]:

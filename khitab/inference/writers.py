@@ -14,14 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from khitab.inference.inputs import InputError
+from khitab.io import atomic_file, write_bytes_atomic
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 MANIFEST = "manifest.json"
@@ -122,58 +121,6 @@ class RowFormat:
 
 def encode_errors(errors: Iterable[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errors).encode("utf-8")
-
-
-# --- atomic files ------------------------------------------------------------------------
-
-
-class atomic_file:
-    """``with atomic_file(path) as tmp:`` write ``tmp``; on success it is fsynced and
-    renamed to ``path``; on failure it is removed and ``path`` is untouched."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.tmp.unlink(missing_ok=True)
-            return
-        _fsync(self.tmp)
-        os.replace(self.tmp, self.path)
-        _fsync_dir(self.path.parent)
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    with atomic_file(path) as tmp:
-        tmp.write_bytes(data)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- the chunk store ---------------------------------------------------------------------

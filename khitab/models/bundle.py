@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from khitab.errors import BundleError
+from khitab.io import recover_dir
 from khitab.models.base import SentenceClassifier
 from khitab.models.manifest import (
     CARD,
@@ -33,6 +34,7 @@ def load_model(path: Path | str, labels: list[str] | None = None) -> SentenceCla
     With ``labels``, the model must score exactly those labels, in any order.
     """
     directory = Path(path)
+    recover_dir(directory)  # a save killed mid-swap leaves the last complete bundle aside
     if not directory.exists():
         raise BundleError(f"{directory}: model not found")
     if not directory.is_dir():

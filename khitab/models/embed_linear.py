@@ -19,6 +19,13 @@ from khitab.models.pretrained_input import PretrainedTextClassifier
 HEADS_FILE = "heads.npz"
 
 
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The e5 sentence embedding: token states averaged over the attention mask, L2-normalised."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
 @dataclass
 class EmbedLinearClassifier(PretrainedTextClassifier):
     encoder: Any = None
@@ -33,10 +40,7 @@ class EmbedLinearClassifier(PretrainedTextClassifier):
         self.encoder.eval()
 
         def forward(batch):
-            hidden = self.encoder(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return torch.nn.functional.normalize(pooled, dim=-1)
+            return mean_pool(self.encoder(**batch).last_hidden_state, batch["attention_mask"])
 
         return length_sorted_forward(self.tokenizer, encoded, self.batch_size, self.encoder.config.hidden_size, forward)
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from khitab.errors import BundleError
+from khitab.io import atomic_dir
 from khitab.models.base import SentenceClassifier
 
 FORMAT = "khitab-bundle"
@@ -29,11 +28,10 @@ CARD = "MODEL_CARD.md"
 
 
 def save_bundle(model: SentenceClassifier, directory: Path, card: str = "") -> Path:
-    """Write ``model`` to ``directory`` atomically (a killed save leaves the old bundle)."""
+    """Write ``model`` to ``directory`` atomically: a save killed at any moment leaves the old
+    bundle or the new one, complete (``khitab.io.atomic_dir``)."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with atomic_dir(directory) as staging:
         files = model.save_weights(staging)
         metadata = dict(model.metadata)
         metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -52,12 +50,6 @@ def save_bundle(model: SentenceClassifier, directory: Path, card: str = "") -> P
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         (staging / CARD).write_text(card or default_card(model), encoding="utf-8")
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(staging, directory)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return directory
 
 
@@ -89,7 +81,9 @@ def copy_bundle(source: Path, target: Path) -> Path:
         raise BundleError(f"{source}: not a khitab bundle ({MANIFEST} missing)")
     if target.exists():
         raise BundleError(f"{target}: already exists; give a new folder")
-    return Path(shutil.copytree(source, target))
+    with atomic_dir(target) as staging:  # a killed copy leaves no half bundle at target
+        shutil.copytree(source, staging, dirs_exist_ok=True)
+    return target
 
 
 def kept_card(directory: Path, model: SentenceClassifier) -> str:

@@ -17,7 +17,7 @@ def resolve_pretrained(name: str) -> str:
     if Path(name).is_dir():
         return str(Path(name))
     if name in E5_NAMES:
-        from khitab.models.e5 import materialize_e5_small
+        from khitab.assets.materialize import materialize_e5_small
 
         return str(materialize_e5_small())
     return _hub_snapshot(name)

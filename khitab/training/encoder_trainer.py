@@ -19,6 +19,7 @@ from khitab.config import ConfigError, EncoderConfig, TrainConfig
 from khitab.data.dataset import TrainingData
 from khitab.evaluation.metrics import dataset_metrics
 from khitab.evaluation.thresholds import tune_thresholds
+from khitab.io import atomic_file, write_text_atomic
 from khitab.models.encoder import EncoderClassifier, classification_model, load_tokenizer
 from khitab.models.pretrained import E5_NAMES, resolve_pretrained
 from khitab.models.tiny import TINY_NAME, build_tiny_encoder
@@ -261,10 +262,8 @@ def trainable_state(model) -> dict[str, torch.Tensor]:
 
 
 def save_trainable(model, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(trainable_state(model), tmp)
-    tmp.replace(path)
+    with atomic_file(path) as tmp:
+        torch.save(trainable_state(model), tmp)
 
 
 def load_trainable(model, path: Path) -> None:
@@ -301,9 +300,8 @@ def save_checkpoint(directory: Path, model, optimizer, scheduler, progress: Prog
         "progress": json.dumps(asdict(progress)),
         "fingerprint": fingerprint,
     }
-    tmp = directory / "state.pt.tmp"
-    torch.save(state, tmp)
-    tmp.replace(directory / "state.pt")
+    with atomic_file(directory / "state.pt") as tmp:
+        torch.save(state, tmp)
 
 
 def load_checkpoint(directory: Path, model, optimizer, scheduler, fingerprint: str) -> Progress:
@@ -322,6 +320,4 @@ def load_checkpoint(directory: Path, model, optimizer, scheduler, fingerprint: s
 
 
 def write_metrics_log(path: Path, history: list[dict]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(record) + "\n" for record in history), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, "".join(json.dumps(record) + "\n" for record in history))

@@ -10,12 +10,13 @@ sentences; ``group`` = the article (page_id). ``threat``/``sectarian``: absent.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from khitab.data.corpus import DataError
 from khitab.data.external._common import Collector, SourceSpec
 from khitab.data.external._lexicon import has_denial_cue, has_falsity_term
 from khitab.data.schema import Example
+from khitab.io import LineError, iter_jsonl
 
 NAME = "armpro"
 SPEC = SourceSpec(
@@ -36,15 +37,13 @@ def labels_for(text: str, techniques: list[str]) -> dict[str, int | None]:
 def load(root: Path) -> list[Example]:
     (path,) = SPEC.require(root)
     out = Collector(NAME, dialect="msa", register="news")
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            text = row.get("paragraph")
-            techniques = list(row.get("labels") or [])
-            if not isinstance(text, str):
-                continue
-            out.add(row.get("paragraph_id") or number, text, labels_for(text, techniques),
-                    group=row.get("page_id"), meta={"orig": ",".join(techniques) or "no_technique"})
+    for number, row in iter_jsonl(path):
+        if isinstance(row, LineError):
+            raise DataError([f"{path}:{number}: {row.reason}"])
+        text = row.get("paragraph")
+        techniques = list(row.get("labels") or [])
+        if not isinstance(text, str):
+            continue
+        out.add(row.get("paragraph_id") or number, text, labels_for(text, techniques),
+                group=row.get("page_id"), meta={"orig": ",".join(techniques) or "no_technique"})
     return out.examples()

@@ -9,13 +9,13 @@ text whose digest differs (the dataset copy changed) is an error naming the item
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from khitab.data.corpus import DataError
 from khitab.data.external import LABELS
 from khitab.data.schema import Example
+from khitab.io import LineError, iter_jsonl
 
 # sources of real units that another adapter's files carry (ANS claims live beside its pairs)
 SOURCE_ADAPTER = {"ans_claim": "ans"}
@@ -31,14 +31,13 @@ def read_label_rows(path: Path) -> list[dict]:
     problems: list[str] = []
     rows: list[dict] = []
     seen: set[str] = set()
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for number, row in iter_jsonl(path):  # an absent file raises FileNotFoundError
         where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not JSON ({exc.msg})")
+        if isinstance(row, LineError):
+            problems.append(f"{where}: {row.reason}")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{where}: row is not a JSON object")
             continue
         missing = [f for f in REQUIRED if f not in row]
         if missing:
