@@ -3,8 +3,9 @@
 Which labels an item asks about (``asked_labels``): the labels the model flagged (score at or
 above the label's threshold), the labels within ``MARGIN`` of their threshold on either side
 (the model was nearly unsure), and the labels a moderation decision cited the sentence as
-evidence for. A reviewer may judge any label the item scores; the asked ones decide when the
-item is done for that reviewer.
+evidence for; an item with none of those (queued by hand) asks about its highest-scoring
+label, so every item has something to ask. A reviewer may judge any label the item scores;
+the asked ones decide when the item is done for that reviewer.
 
 Order (``next_items``): most informative first - the smallest distance of an asked label's
 score to its threshold, then the highest asked score, then the oldest. An item leaves a
@@ -29,10 +30,13 @@ def asked_labels(scores: Mapping[str, float], thresholds: Mapping[str, float], f
                  cited: Iterable[str] = (), margin: float = MARGIN) -> list[str]:
     """The labels an item asks a reviewer about, in the scores' order (see the module)."""
     named = set(flagged) | set(cited)
-    return [
+    asks = [
         label for label, score in scores.items()
         if label in named or abs(score - thresholds.get(label, 0.5)) <= margin
     ]
+    if asks or not scores:
+        return asks
+    return [max(scores, key=scores.get)]
 
 
 def ranking(scores: Mapping[str, float], thresholds: Mapping[str, float], asks: Sequence[str]) -> tuple[float, float]:
@@ -106,7 +110,7 @@ def next_items(store: ReviewStore, reviewer: str | None = None, limit: int = 20)
         found = []
         for item in session.scalars(order.execution_options(yield_per=256)):
             labels = judged.get(item.item_id, set())
-            if not item.asks or not set(item.asks) <= labels:
+            if not set(item.asks) <= labels:
                 found.append(item_view(item, labels))
                 if len(found) == limit:
                     break

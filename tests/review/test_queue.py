@@ -26,6 +26,7 @@ def test_asked_labels_are_the_flagged_the_near_and_the_cited():
     assert asked_labels(scores, THRESHOLDS, ["threat"]) == ["threat", "sectarian"]  # 0.35 within 0.1 of 0.4
     assert asked_labels(scores, THRESHOLDS, ["threat"], margin=0.01) == ["threat"]
     assert asked_labels(scores, THRESHOLDS, ["threat"], cited=["denial"], margin=0.01) == ["threat", "denial"]
+    assert asked_labels({"threat": 0.1, "sectarian": 0.2, "denial": 0.0}, THRESHOLDS) == ["sectarian"]  # the top one
 
 
 def test_most_informative_first_nearest_threshold_then_highest_score(store, queued):
