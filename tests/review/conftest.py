@@ -1,9 +1,20 @@
-"""A real SQLite review store in tmp_path, and sentences to queue in it."""
+"""A real SQLite review store in tmp_path, and sentences to queue in it.
+
+With ``KHITAB_TEST_REVIEW_URL`` set (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``)
+every test on the ``store``/``review_url`` fixtures runs on that database too, emptied first.
+"""
 from __future__ import annotations
 
+import os
+
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from khitab.review import ReviewStore, new_item
+from khitab.review.store import Base
+
+EXTRA_URL = os.environ.get("KHITAB_TEST_REVIEW_URL")
 
 LABELS = ("threat", "sectarian", "denial")
 THRESHOLDS = {"threat": 0.5, "sectarian": 0.4, "denial": 0.6}
@@ -27,9 +38,27 @@ def make_items(model_version: str = "v1", doc_id: str = "doc-1", sentences=SENTE
     return items
 
 
+def emptied(url: str) -> str:
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(sql("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "extra"])
+def review_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'reviews.db'}"
+    if not EXTRA_URL:
+        pytest.skip("KHITAB_TEST_REVIEW_URL not set (another database to run the store tests on)")
+    return emptied(EXTRA_URL)
+
+
 @pytest.fixture
-def store(tmp_path):
-    with ReviewStore(f"sqlite:///{tmp_path / 'reviews.db'}") as opened:
+def store(review_url):
+    with ReviewStore(review_url) as opened:
         yield opened
 
 

@@ -29,8 +29,8 @@ def many_items(n: int, seed: int = 0):
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["one-store", "store-per-client"])
-def test_16_clients_posting_400_verdicts_concurrently_lose_none(tmp_path, shared):
-    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+def test_16_clients_posting_400_verdicts_concurrently_lose_none(review_url, shared):
+    url = review_url
     with ReviewStore(url) as store:
         ids = store.enqueue(many_items(50))
     acked: list[list[int]] = [[] for _ in range(CLIENTS)]
@@ -69,12 +69,13 @@ def test_16_clients_posting_400_verdicts_concurrently_lose_none(tmp_path, shared
 
 
 def writer(url: str, reviewer: str) -> subprocess.Popen:
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     return subprocess.Popen([sys.executable, str(WRITER), url, reviewer], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": path})
 
 
-def test_a_sigkilled_writer_loses_no_acknowledged_verdict_and_the_queue_continues(tmp_path):
-    url = f"sqlite:///{tmp_path / 'reviews.db'}"
+def test_a_sigkilled_writer_loses_no_acknowledged_verdict_and_the_queue_continues(review_url):
+    url = review_url
     with ReviewStore(url) as store:
         store.enqueue(many_items(40, seed=1))
     process = writer(url, "w")

@@ -49,8 +49,8 @@ def test_a_database_at_revision_1_upgrades_and_keeps_its_rows(tmp_path):
         assert item["item_id"] == "abc" and item["cues"] is None
 
 
-def test_sqlite_runs_in_wal_with_full_sync_and_a_busy_timeout(store):
-    with store.engine.connect() as connection:
+def test_sqlite_runs_in_wal_with_full_sync_and_a_busy_timeout(tmp_path):
+    with ReviewStore(tmp_path / "reviews.db") as store, store.engine.connect() as connection:
         pragma = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
                   for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")}
     assert pragma == {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 30000, "foreign_keys": 1}
