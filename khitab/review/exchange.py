@@ -158,6 +158,9 @@ def export_label_studio(store: ReviewStore, path: Path | str) -> ExportSummary:
     return ExportSummary(str(path), len(items), {label: len(items) for label in labels})
 
 
+EXPORT_FORMATS = {"jsonl": export_labeled, "label-studio": export_label_studio}  # khitab reviews export --format
+
+
 def labeling_config_path(path: Path | str) -> Path:
     path = Path(path)
     return path.with_name(path.stem + ".labeling.xml")

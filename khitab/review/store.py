@@ -171,9 +171,10 @@ def _is_sqlite(engine: Engine) -> bool:
 
 def _install_sqlite_hooks(engine: Engine) -> None:
     """WAL (readers never block the writer), synchronous=FULL (a commit is on disk before it
-    returns: an acknowledged verdict survives a power cut, not only a killed process; one WAL
-    fsync per commit, which verdict traffic - one commit per reviewer keypress - never
-    notices), a busy timeout, foreign keys, and our own BEGIN so writes can begin IMMEDIATE."""
+    returns: an acknowledged verdict survives a power cut, not only a killed process; it costs
+    one WAL fsync per commit, and the reliability test's 400 single-verdict commits from 16
+    threads take about 4 s in all on a shared 2-core machine, far above a reviewer's keypress
+    rate), a busy timeout, foreign keys, and our own BEGIN so writes can begin IMMEDIATE."""
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:

@@ -92,3 +92,40 @@ def test_a_plain_path_and_memory_urls_work(tmp_path):
     with ReviewStore("sqlite://") as memory:
         assert memory.enqueue(make_items()[:2])
         assert len(verdict_history(memory)) == 0
+
+
+def test_processes_opening_a_new_store_at_once_all_get_the_newest_revision(review_url):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    code = "import sys; from khitab.review import ReviewStore; print(ReviewStore(sys.argv[1]).revision())"
+    processes = [subprocess.Popen([sys.executable, "-c", code, review_url], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [process.communicate(timeout=120) for process in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err for _, err in results]
+    assert [out.strip() for out, _ in results] == ["0002"] * 4
+
+
+def test_threads_opening_a_new_store_at_once_all_get_the_newest_revision(review_url):
+    import threading
+
+    start, errors, revisions = threading.Barrier(6), [], []
+
+    def open_store():
+        try:
+            start.wait()
+            with ReviewStore(review_url) as store:
+                revisions.append(store.revision())
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and revisions == ["0002"] * 6
