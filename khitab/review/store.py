@@ -165,10 +165,6 @@ class NewItem:
 # --- SQLite ------------------------------------------------------------------------------
 
 
-def _is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def _install_sqlite_hooks(engine: Engine) -> None:
     """WAL (readers never block the writer), synchronous=FULL (a commit is on disk before it
     returns: an acknowledged verdict survives a power cut, not only a killed process; it costs
