@@ -21,8 +21,7 @@ from khitab.review.exchange import (
     majority,
 )
 from tests.evaluation.conftest import ROWS
-
-from .conftest import make_items
+from tests.review.conftest import make_items
 
 LABELS = ["threat", "sectarian", "denial"]
 

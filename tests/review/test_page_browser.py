@@ -15,8 +15,7 @@ import pytest
 
 from khitab.review import VerdictError, new_item, next_items, parse_verdict_body, record_verdicts, verdict_history
 from khitab.review.web import page_file
-
-from .conftest import LABELS, THRESHOLDS
+from tests.review.conftest import LABELS, THRESHOLDS
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 webdriver = pytest.importorskip("selenium.webdriver")

@@ -10,8 +10,7 @@ from khitab.review import (
     stats,
     verdict_history,
 )
-
-from .conftest import SENTENCES, THRESHOLDS
+from tests.review.conftest import SENTENCES, THRESHOLDS
 
 
 def judge(store, item_id, reviewer, **verdicts):

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from khitab.review import ReviewStore, new_item, next_items, record_verdicts, verdict_history
-
-from .conftest import LABELS, THRESHOLDS
+from tests.review.conftest import LABELS, THRESHOLDS
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).with_name("verdict_writer.py")

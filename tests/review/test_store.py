@@ -8,8 +8,7 @@ from sqlalchemy import inspect
 from khitab.review import ReviewStore, record_verdicts, verdict_history
 from khitab.review.migrate import head_revision, upgrade
 from khitab.review.store import Base, item_key
-
-from .conftest import make_items
+from tests.review.conftest import make_items
 
 
 def test_an_empty_database_is_migrated_to_the_newest_revision(tmp_path):

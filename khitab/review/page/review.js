@@ -105,6 +105,8 @@ function render() {
     verdictButton(td, item, label, "reject", "N");
     body.append(row);
   });
+  // re-rendering removed a focused button: keep the focus (and its outline) on the item
+  if (document.activeElement === document.body) $("item").focus();
 }
 
 async function loadQueue() {
