@@ -87,7 +87,7 @@ def test_a_bug_keeps_its_traceback_and_a_user_error_is_one_line(tiny_bundle, tmp
     def broken(path):
         raise KeyError("x")  # a bug, not the user's mistake
 
-    monkeypatch.setattr("khitab.cli.read_document", broken)
+    monkeypatch.setattr("khitab.cli.scoring.read_document", broken)
     result = score(SEED_TEXT, "--model", tiny_bundle)
     assert result.exit_code == 1 and isinstance(result.exception, KeyError)
     assert "error: " not in result.stderr
