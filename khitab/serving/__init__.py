@@ -1,11 +1,12 @@
 """HTTP service (``khitab serve``): FastAPI on uvicorn, over the moderator and a micro-batcher.
 
-    app.py         create_app(model, policy, limits), serve(app, host, port)
-    routes.py      the endpoints (an APIRouter): /v1/score, /v1/moderate, /healthz, /readyz, /metrics
-    schemas.py     request and response bodies (the OpenAPI schema)
-    runtime.py     Runtime (moderator, micro-batcher, limits) and the domain metrics
-    middleware.py  request id, body-size limit, last-resort 500, HTTP metrics
-    errors.py      error bodies and exception handlers
+    app.py           create_app(model, policy, limits, review_store=URL), serve(app, host, port)
+    routes.py        the endpoints (an APIRouter): /v1/score, /v1/moderate, /healthz, /readyz, /metrics
+    review_routes.py with a review store: /v1/reviews/queue, /v1/reviews, /v1/reviews/stats, /review
+    schemas.py       request and response bodies (the OpenAPI schema)
+    runtime.py       Runtime (moderator, micro-batcher, limits, review store) and the domain metrics
+    middleware.py    request id, body-size limit, last-resort 500, HTTP metrics
+    errors.py        error bodies and exception handlers
 
 Sentences of concurrent requests are scored in shared forward passes
 (``khitab.inference.microbatch``). Every response carries ``X-Request-ID`` (the client's, when

@@ -1,4 +1,4 @@
-"""``create_app(model, policy, limits)``: the service app; ``serve`` runs it on uvicorn."""
+"""``create_app(model, policy, limits, review_store=URL)``: the service app; ``serve`` runs it on uvicorn."""
 from __future__ import annotations
 
 import logging
@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from khitab.models.base import SentenceClassifier
 from khitab.moderation.policy import Policy
+from khitab.review import ReviewStore
 from khitab.serving.errors import EXCEPTION_HANDLERS
 from khitab.serving.middleware import BodySizeLimit, LastResortErrors, RequestId, ScoringArrivals, instrument_http
 from khitab.serving.routes import attach_router
@@ -26,11 +27,18 @@ async def lifespan(app: FastAPI):
 
 
 def create_app(model: SentenceClassifier, policy: Policy | str | Path | None = None,
-               limits: ServiceLimits | None = None) -> FastAPI:
+               limits: ServiceLimits | None = None, *, review_store: str | Path | None = None,
+               enqueue_reviews: bool = False) -> FastAPI:
     """The service app for a loaded ``model`` (a policy that does not fit it fails here).
-    ``policy``: a Policy, a YAML path, or None for configs/policy.yaml."""
+    ``policy``: a Policy, a YAML path, or None for configs/policy.yaml. ``review_store``: a
+    SQLAlchemy URL (a plain path: a SQLite file), opened and migrated here, which adds the
+    review endpoints; ``enqueue_reviews``: queue every moderation's review/block evidence, as
+    a request's ``"enqueue": true`` does for its own."""
     limits = limits or ServiceLimits()
-    runtime = Runtime(model, policy, limits)
+    if enqueue_reviews and review_store is None:
+        raise ValueError("enqueue_reviews needs a review_store to queue into")
+    store = ReviewStore(review_store) if review_store is not None else None
+    runtime = Runtime(model, policy, limits, store, enqueue_reviews)
     app = FastAPI(
         title="khitab",
         summary="Arabic threat / sectarian / denial scoring and moderation decisions.",
@@ -45,7 +53,7 @@ def create_app(model: SentenceClassifier, policy: Policy | str | Path | None = N
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.runtime = runtime
-    attach_router(app)
+    attach_router(app, reviews=store is not None)
     # each middleware added wraps the ones before it: innermost first (order: middleware.py)
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     app.add_middleware(ScoringArrivals, runtime=runtime)

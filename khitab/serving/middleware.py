@@ -26,7 +26,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 SCORING_PATHS = {"/v1/score", "/v1/moderate"}
 # paths and methods named in the metrics; anything else is "other" (bounded label values)
-_KNOWN_PATHS = SCORING_PATHS | {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"}
+_KNOWN_PATHS = SCORING_PATHS | {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc",
+                                "/v1/reviews", "/v1/reviews/queue", "/v1/reviews/stats", "/review", "/review/{name}"}
 _KNOWN_METHODS = {"GET", "POST", "HEAD"}
 _NO_BODY_METHODS = {"GET", "HEAD", "OPTIONS", "DELETE"}
 

@@ -1,7 +1,8 @@
 """The endpoints, on one ``APIRouter``; handlers take the runtime from ``request.app.state``.
 
     POST /v1/score      {"sentences": [...]} or {"documents": [{"doc_id": "a1", "text": "..."}]}
-    POST /v1/moderate   {"text": "..."} or {"texts": [...], "doc_ids": [...]}
+    POST /v1/moderate   {"text": "..."} or {"texts": [...], "doc_ids": [...]}; "enqueue": true queues
+                        the review/block evidence for reviewers (review_routes.py has their endpoints)
     GET  /healthz       the process answers
     GET  /readyz        the model's worker runs (503 before and while stopping)
     GET  /metrics       Prometheus text: requests, latency, batch sizes, decisions
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
 
 from khitab.models.base import score_documents_async, sentence_scores
 from khitab.moderation.moderator import Moderator, language_warning
@@ -37,8 +39,13 @@ router = APIRouter()
 _BODY = {"response_class": JSONResponse, "response_model_exclude_unset": True}
 
 
-def attach_router(app: FastAPI) -> None:
+def attach_router(app: FastAPI, reviews: bool = False) -> None:
+    """The scoring and operations endpoints; with ``reviews``, the review loop's too."""
     app.include_router(router)
+    if reviews:
+        from khitab.serving.review_routes import attach_review_router
+
+        attach_review_router(app)
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -82,12 +89,17 @@ async def moderate(request: Request, body: ModerateRequest) -> ModerateResponse:
     texts = [body.text] if single else body.texts
     doc_ids = [body.doc_id or ""] if single else (body.doc_ids or [""] * len(texts))
     runtime.check_texts(texts, "texts")
+    enqueue = bool(body.enqueue) or runtime.enqueue_reviews
+    if enqueue:
+        runtime.require_review_store()  # before scoring: nothing to queue into is the client's error
     decisions = await moderator.check_many_async(texts, doc_ids, runtime.probabilities)
     runtime.count(decisions)
     answers = [decision.to_dict() for decision in decisions]
+    # the store's commit blocks (SQLite waits for its fsync): off the event loop
+    queued = {"queued": await run_in_threadpool(runtime.enqueue, decisions)} if enqueue else {}
     if single:
-        return ModerateResponse(request_id=request_id(request), decision=answers[0])
-    return ModerateResponse(request_id=request_id(request), decisions=answers)
+        return ModerateResponse(request_id=request_id(request), decision=answers[0], **queued)
+    return ModerateResponse(request_id=request_id(request), decisions=answers, **queued)
 
 
 @router.get("/healthz", tags=["operations"])

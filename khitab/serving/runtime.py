@@ -1,5 +1,7 @@
 """What the service runs: the moderator (model + policy), its micro-batcher, the request
-limits, and the domain metrics (batch sizes, forward time, decisions, warnings).
+limits, the review store (when the service has one), and the domain metrics (batch sizes,
+forward time, decisions, warnings, and per label the score distribution and flag count of
+every scored sentence, for drift).
 
 The model arrives loaded (``khitab serve`` loads it before uvicorn starts listening), so a
 policy that does not fit it fails at construction. ``start`` (at startup) runs the batcher;
@@ -21,6 +23,7 @@ from khitab.inference.microbatch import MicroBatcher, NotRunning, Overloaded
 from khitab.models.base import SentenceClassifier
 from khitab.moderation.moderator import Decision, Moderator
 from khitab.moderation.policy import Policy
+from khitab.review import ReviewStore, enqueue_decisions
 from khitab.serving.errors import ServiceError
 
 log = logging.getLogger("khitab.service")
@@ -35,6 +38,9 @@ class ServiceLimits:
     max_wait_ms: float = 5.0  # how long a forward pass waits for more requests to join
     max_pending: int = 20_000  # queued sentences before requests get 503 (overloaded)
     microbatch: bool = True  # False: one forward pass per request (for comparison)
+
+
+SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 class DomainMetrics:
@@ -56,18 +62,35 @@ class DomainMetrics:
         self.ready = Gauge("khitab_ready", "1 when the model is loaded and its worker runs.", registry=r)
         self.info = Gauge("khitab_model_info", "The served model and policy (value 1).",
                           ["model", "model_version", "policy_version"], registry=r)
+        # drift: the scores' distribution and the flag rate (flags / the histogram's _count)
+        self.scores = Histogram("khitab_sentence_score", "Scores of scored sentences, per label.", ["label"],
+                                registry=r, buckets=SCORE_BUCKETS)
+        self.flags = Counter("khitab_sentence_flags", "Scored sentences at or above the label's threshold.",
+                             ["label"], registry=r)
 
     def observe_batch(self, sentences: int, requests: int, seconds: float) -> None:
         self.batch_sentences.observe(sentences)
         self.batch_requests.observe(requests)
         self.forward_seconds.observe(seconds)
 
+    def observe_scores(self, probs: np.ndarray, labels: Sequence[str], thresholds: np.ndarray) -> None:
+        """Each sentence's score per label into the histograms; those at or above the threshold
+        into the flag counters (the same ``>=`` as the rows' ``flagged``)."""
+        for column, label in enumerate(labels):
+            histogram = self.scores.labels(label)
+            for score in probs[:, column].tolist():
+                histogram.observe(score)
+            self.flags.labels(label).inc(int(np.count_nonzero(probs[:, column] >= thresholds[column])))
+
 
 class Runtime:
-    def __init__(self, model: SentenceClassifier, policy: Policy | str | Path | None, limits: ServiceLimits):
+    def __init__(self, model: SentenceClassifier, policy: Policy | str | Path | None, limits: ServiceLimits,
+                 review_store: ReviewStore | None = None, enqueue_reviews: bool = False):
         self.limits = limits
         self.metrics = DomainMetrics()
         self.moderator = Moderator(model, policy)  # a policy that does not fit the model fails here
+        self.review_store = review_store
+        self.enqueue_reviews = enqueue_reviews  # every moderation's review/block evidence is queued
         self.batcher: MicroBatcher | None = None
         self.state = "loading"  # loading -> ready -> stopping
 
@@ -100,6 +123,8 @@ class Runtime:
         self.metrics.ready.set(0)
         if self.batcher is not None:
             await self.batcher.stop()
+        if self.review_store is not None:
+            self.review_store.close()
 
     def require_ready(self) -> Moderator:
         if self.state != "ready":
@@ -109,14 +134,30 @@ class Runtime:
 
     async def probabilities(self, sentences: Sequence[str]) -> np.ndarray:
         """The micro-batched ``predict``: rows for ``sentences``, computed with other requests'."""
+        model = self.moderator.model
         if not sentences:
-            return np.zeros((0, len(self.moderator.model.labels)))
+            return np.zeros((0, len(model.labels)))
         try:
-            return await self.batcher.submit(sentences)
+            probs = await self.batcher.submit(sentences)
         except Overloaded as exc:
             raise ServiceError(503, "overloaded", f"too many sentences queued; retry later ({exc})") from None
         except NotRunning:
             raise ServiceError(503, "not_ready", "the service is shutting down") from None
+        self.metrics.observe_scores(probs, model.labels, model.threshold_vector())
+        return probs
+
+    def require_review_store(self) -> ReviewStore:
+        if self.review_store is None:
+            raise ServiceError(422, "no_review_store",
+                               "this service has no review store to queue into (khitab serve --review-store URL)")
+        return self.review_store
+
+    def enqueue(self, decisions: Sequence[Decision]) -> list[str]:
+        """The item ids of the review/block evidence of ``decisions``, queued (blocking: call it
+        from a worker thread)."""
+        model = self.moderator.model
+        thresholds = dict(zip(model.labels, model.threshold_vector().tolist()))
+        return enqueue_decisions(self.require_review_store(), decisions, thresholds)
 
     def check_texts(self, texts: list[str], what: str) -> None:
         limits = self.limits

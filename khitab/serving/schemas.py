@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Optional, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
 
 from khitab.models.base import SentenceScore
 from khitab.serving.runtime import ServiceLimits
@@ -56,6 +56,9 @@ class ModerateRequest(_Body):
     doc_id: Optional[StrictStr] = None
     texts: Optional[list[StrictStr]] = None
     doc_ids: Optional[list[StrictStr]] = None
+    enqueue: Optional[StrictBool] = Field(
+        default=None, description="true: queue the sentences behind a review or block decision for reviewers "
+        "(the service needs a review store); the answer's `queued` lists their item ids.")
 
     @model_validator(mode="after")
     def _one_input(self) -> ModerateRequest:
@@ -119,6 +122,9 @@ class ModerateResponse(BaseModel):
     request_id: str
     decision: Optional[DecisionOut] = None
     decisions: Optional[list[DecisionOut]] = None
+    queued: Optional[list[str]] = Field(
+        default=None, description="Only when enqueuing: the review item ids of the evidence sentences of the "
+        "review/block decisions, in order (an item queued before keeps its id).")
 
 
 class ReadyResponse(BaseModel):
@@ -130,9 +136,60 @@ class ReadyResponse(BaseModel):
     limits: ServiceLimits
 
 
+# --- the review loop (review_routes.py) ---------------------------------------------------
+
+
+class ReviewItem(BaseModel):
+    """A queued sentence (``khitab.review.queue.item_view``); offsets index its document."""
+
+    item_id: str
+    text: str
+    doc_id: str
+    start: int
+    end: int
+    scores: dict[str, float]
+    thresholds: dict[str, float]
+    flagged: list[str]
+    asks: list[str] = Field(description="The labels the reviewer is asked about.")
+    cues: Optional[dict[str, list[dict[str, Any]]]] = Field(description="Cue spans per label, when recorded.")
+    decision: str = Field(description="The moderation action that queued it: review / block.")
+    model: str
+    model_version: str
+    judged: list[str] = Field(description="The labels the asking reviewer has judged already.")
+    created_at: str
+
+
+class ReviewQueue(BaseModel):
+    items: list[ReviewItem] = Field(description="Most informative first: nearest a threshold, then highest score.")
+
+
+class VerdictsRecorded(BaseModel):
+    verdict_ids: list[int] = Field(description="The new verdicts' ids, in the order posted.")
+
+
+class LabelReviewStats(BaseModel):
+    verdicts: int
+    items: int
+    confirmed: int
+    agreement_with_model: Optional[float]
+    flags_judged: int
+    confirm_rate_of_flags: Optional[float]
+    pairs: int = Field(description="Reviewer pairs on one (item, label), for kappa.")
+    kappa: Optional[float] = Field(description="Cohen's kappa between reviewers; null when undefined.")
+
+
+class ReviewStats(BaseModel):
+    items: int
+    verdicts: int = Field(description="Every verdict recorded (the per-label numbers count the latest ones).")
+    reviewers: int
+    items_reviewed: int
+    labels: dict[str, LabelReviewStats]
+
+
 class ErrorBody(BaseModel):
     error: str = Field(description="invalid_json, invalid_request, limit_exceeded, body_too_large, "
-                                   "model_error, internal_error, not_ready, overloaded, not_found, ...")
+                                   "model_error, internal_error, not_ready, overloaded, not_found, invalid_verdict, "
+                                   "no_review_store, ...")
     detail: Any
     request_id: str
     limit: Optional[str] = None
