@@ -1,63 +1,30 @@
 """The review page in real headless Chromium (Selenium + Debian's chromium-driver), keyboard only:
 enter a reviewer name, judge two items with single keys, find the verdicts in the store.
 
-The page is served here by a few lines of stdlib HTTP over the Python API (``page_file``,
-``next_items``, ``parse_verdict_body``/``record_verdicts``): the service's routes are the
-same calls."""
-import json
+The page is served by the real service: ``khitab serve --review-store`` on the tiny TF-IDF
+bundle, a uvicorn process on loopback, over the test's store."""
 import shutil
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from khitab.review import VerdictError, new_item, next_items, parse_verdict_body, record_verdicts, verdict_history
-from khitab.review.web import page_file
+from khitab.review import new_item, verdict_history
 from tests.review.conftest import LABELS, THRESHOLDS
+from tests.serving.conftest import STOPPED, Server, serve_command
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 webdriver = pytest.importorskip("selenium.webdriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver")
 
 
-def serve(store):
-    class Routes(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body, media_type="application/json"):
-            data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", media_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):
-            url = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            if url.path == "/review":
-                self.reply(200, *page_file("index.html"))
-            elif url.path.startswith("/review/") and url.path[8:] in ("review.js",):
-                self.reply(200, *page_file(url.path[8:]))
-            elif url.path == "/v1/reviews/queue":
-                items = next_items(store, query.get("reviewer"), int(query.get("limit", 20)))
-                self.reply(200, {"items": items})
-            else:
-                self.reply(404, {"detail": "not found"})
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            try:
-                self.reply(200, {"verdict_ids": record_verdicts(store, parse_verdict_body(body))})
-            except VerdictError as exc:
-                self.reply(422, {"detail": exc.problems})
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Routes)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+@pytest.fixture
+def service(review_url, tiny_bundle, tmp_path):
+    running = Server(serve_command(tiny_bundle, "--review-store", review_url), tmp_path / "server.log")
+    try:
+        running.wait("/readyz")
+        yield running
+    finally:
+        assert running.stop() in STOPPED
 
 
 @pytest.fixture
@@ -82,7 +49,7 @@ def wait_for(condition, timeout=20.0):
     raise AssertionError("timed out")
 
 
-def test_judge_two_items_with_the_keyboard_in_chromium(store, browser):
+def test_judge_two_items_with_the_keyboard_in_chromium(store, service, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -94,26 +61,22 @@ def test_judge_two_items_with_the_keyboard_in_chromium(store, browser):
     second = new_item("هذه الصور مفبركة ولا صحة لها", "d", 200, 228, dict(zip(LABELS, (0.05, 0.03, 0.9))),
                       THRESHOLDS, "tiny", "v1")  # asks denial
     store.enqueue([first, second])
-    server = serve(store)
-    try:
-        browser.get(f"http://127.0.0.1:{server.server_port}/review")
-        html = browser.find_element(By.TAG_NAME, "html")
-        assert (html.get_attribute("dir"), html.get_attribute("lang")) == ("rtl", "ar")
-        name = browser.find_element(By.ID, "reviewer")
-        assert browser.switch_to.active_element == name  # no name yet: the field has focus
-        name.send_keys("مراجع-1", Keys.ENTER)
-        wait_for(lambda: browser.find_element(By.ID, "item").is_displayed())
-        assert browser.find_element(By.CSS_SELECTOR, "mark.cue").text == "سنحرق"
-        assert browser.find_element(By.ID, "text").text == threat
-        keys = ActionChains(browser)
-        keys.send_keys("y").pause(0.5).send_keys("n").pause(0.5)  # item 1: confirm threat, reject sectarian
-        keys.send_keys("y").perform()  # item 2: confirm denial
-        history = wait_for(lambda: len(verdict_history(store)) == 3 and verdict_history(store))
-        got = [(v["item_id"], v["label"], v["verdict"], v["reviewer"]) for v in history]
-        assert got == [(first.item_id, "threat", "confirm", "مراجع-1"),
-                       (first.item_id, "sectarian", "reject", "مراجع-1"),
-                       (second.item_id, "denial", "confirm", "مراجع-1")]
-        assert browser.execute_script("return localStorage.getItem('khitab.review.reviewer')") == "مراجع-1"
-        wait_for(lambda: browser.find_element(By.ID, "empty").is_displayed())  # the queue is done
-    finally:
-        server.shutdown()
+    browser.get(f"{service.url}/review")
+    html = browser.find_element(By.TAG_NAME, "html")
+    assert (html.get_attribute("dir"), html.get_attribute("lang")) == ("rtl", "ar")
+    name = browser.find_element(By.ID, "reviewer")
+    assert browser.switch_to.active_element == name  # no name yet: the field has focus
+    name.send_keys("مراجع-1", Keys.ENTER)
+    wait_for(lambda: browser.find_element(By.ID, "item").is_displayed())
+    assert browser.find_element(By.CSS_SELECTOR, "mark.cue").text == "سنحرق"
+    assert browser.find_element(By.ID, "text").text == threat
+    keys = ActionChains(browser)
+    keys.send_keys("y").pause(0.5).send_keys("n").pause(0.5)  # item 1: confirm threat, reject sectarian
+    keys.send_keys("y").perform()  # item 2: confirm denial
+    history = wait_for(lambda: len(verdict_history(store)) == 3 and verdict_history(store))
+    got = [(v["item_id"], v["label"], v["verdict"], v["reviewer"]) for v in history]
+    assert got == [(first.item_id, "threat", "confirm", "مراجع-1"),
+                   (first.item_id, "sectarian", "reject", "مراجع-1"),
+                   (second.item_id, "denial", "confirm", "مراجع-1")]
+    assert browser.execute_script("return localStorage.getItem('khitab.review.reviewer')") == "مراجع-1"
+    wait_for(lambda: browser.find_element(By.ID, "empty").is_displayed())  # the queue is done

@@ -1,4 +1,5 @@
-"""Servers for the service tests: ``khitab serve`` on the tiny TF-IDF bundle, and the fake model
+"""Servers for the service tests: ``khitab serve`` on the tiny TF-IDF bundle (without and with a
+review store in a SQLite file), and the fake model
 (tests/fakes.py: raises on BOOM, sleeps on SLOW), each a real uvicorn process on loopback,
 started once per session; and ``in_process`` for the app without a server."""
 from __future__ import annotations
@@ -31,11 +32,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, args: list[str], log: Path):
-        self.port = free_port()
+    def __init__(self, args: list[str], log: Path, port: int | None = None):
+        self.port = port or free_port()  # a port given: a restart where the clients already point
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self._log_file = log.open("wb")
+        self._log_file = log.open("ab")  # a restart appends to the log of the killed server
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen([*args, "--port", str(self.port)], cwd=ROOT, env=env,
                                         stdout=self._log_file, stderr=subprocess.STDOUT)
@@ -53,6 +54,13 @@ class Server:
             time.sleep(0.1)
         raise AssertionError(f"server not answering {path} after {timeout} s:\n{self.log.read_text()}")
 
+    def kill(self) -> int:
+        """SIGKILL: no shutdown, no cleanup, as a crash or the OOM killer leaves it."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self._log_file.close()
+        return self.process.returncode
+
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -65,12 +73,30 @@ class Server:
         return self.process.returncode
 
 
+def serve_command(bundle: Path, *options: str) -> list[str]:
+    """``khitab serve`` on ``bundle``, quiet (``Server`` adds ``--port``)."""
+    return [sys.executable, "-m", "khitab.cli", "serve", "--model", str(bundle), "--no-access-log",
+            "--log-level", "warning", *options]
+
+
 @pytest.fixture(scope="session")
 def server(tiny_bundle, tmp_path_factory) -> Iterator[Server]:
     limits = [arg for key, value in LIMITS.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
-    running = Server([sys.executable, "-m", "khitab.cli", "serve", "--model", str(tiny_bundle),
-                      "--no-access-log", "--log-level", "warning", *limits],
-                     tmp_path_factory.mktemp("serve") / "server.log")
+    running = Server(serve_command(tiny_bundle, *limits), tmp_path_factory.mktemp("serve") / "server.log")
+    try:
+        running.wait("/readyz")
+        yield running
+    finally:
+        assert running.stop() in STOPPED
+
+
+@pytest.fixture(scope="session")
+def review_server(tiny_bundle, tmp_path_factory) -> Iterator[Server]:
+    """``khitab serve --review-store`` on a SQLite file (``review_server.store_url``)."""
+    folder = tmp_path_factory.mktemp("review-serve")
+    store_url = f"sqlite:///{folder / 'reviews.db'}"
+    running = Server(serve_command(tiny_bundle, "--review-store", store_url), folder / "server.log")
+    running.store_url = store_url
     try:
         running.wait("/readyz")
         yield running
