@@ -12,6 +12,7 @@ from khitab.moderation.policy import Policy
 from khitab.review import ReviewStore
 from khitab.serving.errors import EXCEPTION_HANDLERS
 from khitab.serving.middleware import BodySizeLimit, LastResortErrors, RequestId, ScoringArrivals, instrument_http
+from khitab.serving.review_routes import attach_review_router
 from khitab.serving.routes import attach_router
 from khitab.serving.runtime import Runtime, ServiceLimits
 from khitab.version import __version__
@@ -53,7 +54,9 @@ def create_app(model: SentenceClassifier, policy: Policy | str | Path | None = N
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.runtime = runtime
-    attach_router(app, reviews=store is not None)
+    attach_router(app)
+    if store is not None:
+        attach_review_router(app)
     # each middleware added wraps the ones before it: innermost first (order: middleware.py)
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     app.add_middleware(ScoringArrivals, runtime=runtime)

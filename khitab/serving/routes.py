@@ -39,13 +39,8 @@ router = APIRouter()
 _BODY = {"response_class": JSONResponse, "response_model_exclude_unset": True}
 
 
-def attach_router(app: FastAPI, reviews: bool = False) -> None:
-    """The scoring and operations endpoints; with ``reviews``, the review loop's too."""
+def attach_router(app: FastAPI) -> None:
     app.include_router(router)
-    if reviews:
-        from khitab.serving.review_routes import attach_review_router
-
-        attach_review_router(app)
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -58,7 +58,8 @@ class ModerateRequest(_Body):
     doc_ids: Optional[list[StrictStr]] = None
     enqueue: Optional[StrictBool] = Field(
         default=None, description="true: queue the sentences behind a review or block decision for reviewers "
-        "(the service needs a review store); the answer's `queued` lists their item ids.")
+        "(the service needs a review store; one started with --enqueue-reviews queues them for every request); "
+        "the answer's `queued` lists their item ids.")
 
     @model_validator(mode="after")
     def _one_input(self) -> ModerateRequest:
