@@ -8,6 +8,7 @@ from khitab.cli import scoring  # noqa: F401
 from khitab.cli import modeling  # noqa: F401
 from khitab.cli import datasets  # noqa: F401
 from khitab.cli import service  # noqa: F401
+from khitab.cli import reviews  # noqa: F401
 from khitab.cli.app import app
 
 __all__ = ["app", "main"]

@@ -1,4 +1,4 @@
-"""`khitab serve`: the HTTP service on uvicorn."""
+"""`khitab serve`: the HTTP service on uvicorn (with the review loop's endpoints when given a store)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from khitab.cli.app import app, resolve_model, user_errors
+from khitab.cli.reviews import store_errors
+from khitab.errors import OptionError
 
 
 @app.command()
@@ -28,6 +30,14 @@ def serve(
     shutdown_timeout: Annotated[float, typer.Option(min=0, help="Seconds in-flight requests get on SIGTERM.")] = 30.0,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    review_store: Annotated[
+        Optional[str], typer.Option(help="Review store: a SQLAlchemy URL (sqlite:///reviews.db, postgresql+psycopg://"
+                                    "...) or a SQLite file path; adds the review endpoints and the /review page.")
+    ] = None,
+    enqueue_reviews: Annotated[
+        bool, typer.Option("--enqueue-reviews", help="Queue the evidence of every review/block decision for "
+                           "reviewers (else only requests with \"enqueue\": true).")
+    ] = False,
 ) -> None:
     """Serve scoring and moderation over HTTP (FastAPI on uvicorn) until SIGINT/SIGTERM."""
     from khitab.moderation import load_policy
@@ -39,9 +49,12 @@ def serve(
 
         torch.set_num_threads(threads)
     with user_errors():  # a bad policy is a PolicyError, a ConfigError
+        if enqueue_reviews and review_store is None:
+            raise OptionError("--enqueue-reviews needs --review-store URL to queue into")
         loaded_policy = load_policy(policy)
-        application = create_app(resolve_model(model, labels), loaded_policy, ServiceLimits(
-            max_body_bytes=max_body_bytes, max_texts=max_texts, max_chars=max_chars, max_batch=max_batch,
-            max_wait_ms=max_wait_ms, microbatch=microbatch,
-        ))
+        limits = ServiceLimits(max_body_bytes=max_body_bytes, max_texts=max_texts, max_chars=max_chars,
+                               max_batch=max_batch, max_wait_ms=max_wait_ms, microbatch=microbatch)
+        with store_errors("--review-store", review_store):
+            application = create_app(resolve_model(model, labels), loaded_policy, limits,
+                                     review_store=review_store, enqueue_reviews=enqueue_reviews)
     run_server(application, host, port, shutdown_timeout=shutdown_timeout, log_level=log_level, access_log=access_log)

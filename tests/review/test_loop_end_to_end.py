@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
+from typer.testing import CliRunner
 
+from khitab.cli import app
 from khitab.models.bundle import load_model
 from khitab.review import ReviewStore, next_items, verdict_history
-from tests.conftest import ROOT, SEED_TEXT
+from tests.conftest import SEED_TEXT
 from tests.serving.conftest import STOPPED, Server, serve_command
 
 CLIENTS, PER_CLIENT = 16, 25
@@ -47,6 +47,7 @@ class Reviewers:
         self.acked: list[list[tuple[int, str]]] = [[] for _ in range(CLIENTS)]  # (verdict id, note)
         self.failures: list[BaseException] = []
         self.restarted = threading.Event()
+        self.parked = threading.Semaphore(0)  # released by each client once it waits for the restart or is done
         self.threads = [threading.Thread(target=self.client, args=(k,)) for k in range(CLIENTS)]
         self.start = threading.Barrier(CLIENTS)
 
@@ -75,6 +76,7 @@ class Reviewers:
                         verdict = self.next_verdict(http, k, n)
                         answer = http.post("/v1/reviews", json=verdict)
                     except httpx.TransportError:  # killed: wait for the restart, then ask the queue again
+                        self.parked.release()
                         assert self.restarted.wait(180), "the server did not come back"
                         continue
                     assert answer.status_code == 200, answer.text
@@ -84,11 +86,18 @@ class Reviewers:
         except BaseException as exc:  # reported by the test; a thread's exception is otherwise lost
             self.failures.append(exc)
             self.restarted.set()
+        finally:
+            self.parked.release()
+
+    def all_parked(self, timeout: float = 60) -> None:
+        """Every client waits for the restart (or is done): the store stands still."""
+        for _ in range(CLIENTS):
+            assert self.parked.acquire(timeout=timeout), "a client neither failed over nor finished"
 
 
-def reviews_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "khitab.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+def khitab(*args: str):
+    """The command line, in this process (a fresh one would spend most of its time importing)."""
+    return CliRunner().invoke(app, list(args))
 
 
 def assert_queues_continue(http: httpx.Client, store: ReviewStore) -> None:
@@ -128,6 +137,7 @@ def test_serve_enqueue_review_kill_restart_export_and_retune(tiny_bundle, tmp_pa
         while reviewers.total() < KILL_AFTER and not reviewers.failures:
             time.sleep(0.005)
         assert server.kill() == -signal.SIGKILL  # mid-stream: requests are in flight
+        reviewers.all_parked()
         acked_before = {verdict_id for acked in reviewers.acked for verdict_id, _ in acked}
         server = Server(command, tmp_path / "server.log", port=server.port)  # the clients' address
         server.wait("/readyz")
@@ -160,8 +170,8 @@ def test_serve_enqueue_review_kill_restart_export_and_retune(tiny_bundle, tmp_pa
         assert server.stop() in STOPPED
 
     export = tmp_path / "export.jsonl"
-    done = reviews_cli("reviews", "export", "--store", store_url, "-o", str(export))
-    assert done.returncode == 0, done.stderr
+    done = khitab("reviews", "export", "--store", store_url, "-o", str(export))
+    assert done.exit_code == 0, done.output
     rows = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
     by_text = {item["text"]: item for item in items}
     assert rows and {row["text"] for row in rows} <= set(by_text)
@@ -170,7 +180,7 @@ def test_serve_enqueue_review_kill_restart_export_and_retune(tiny_bundle, tmp_pa
             assert row[label] == int(label in by_text[row["text"]]["flagged"])
 
     retuned = tmp_path / "retuned"
-    done = reviews_cli("thresholds", "--data", str(export), "--model", str(tiny_bundle), "--output", str(retuned))
-    assert done.returncode == 0, done.stderr
+    done = khitab("thresholds", "--data", str(export), "--model", str(tiny_bundle), "--output", str(retuned))
+    assert done.exit_code == 0, done.output
     assert "saved thresholds into" in done.stderr
     assert str(export) in json.dumps(load_model(retuned).metadata["thresholds"]["data"])
