@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from khitab.cli.app import app, resolve_model, user_errors
-from khitab.cli.reviews import store_errors
 from khitab.errors import OptionError
 
 
@@ -40,6 +39,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve scoring and moderation over HTTP (FastAPI on uvicorn) until SIGINT/SIGTERM."""
+    from khitab.cli.reviews import store_errors
     from khitab.moderation import load_policy
     from khitab.serving import ServiceLimits, create_app
     from khitab.serving import serve as run_server

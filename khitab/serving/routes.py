@@ -5,7 +5,8 @@
                         the review/block evidence for reviewers (review_routes.py has their endpoints)
     GET  /healthz       the process answers
     GET  /readyz        the model's worker runs (503 before and while stopping)
-    GET  /metrics       Prometheus text: requests, latency, batch sizes, decisions
+    GET  /metrics       Prometheus text: requests, latency, batch sizes, decisions, per-label score
+                        histograms and flag counts (drift)
 
 Success bodies are the declared response models, validated by FastAPI. They are written by
 ``JSONResponse`` (``json.dumps``), not FastAPI's pydantic fast path, so numbers keep their
