@@ -8,8 +8,12 @@
       the items annotators A and B split on (voice, or speaker text), for a blind third
   .venv/bin/python scripts/voice_annotation.py gold OUT_DIR
       votes (+ adjudication) -> data/real/voice.jsonl and data/real/voice_agreement.json
-  .venv/bin/python scripts/voice_annotation.py score EXTERNAL_ROOT
-      how the voice rules (khitab/explain/voice.py) do on that gold (JSON: accuracy per class)
+  .venv/bin/python scripts/voice_annotation.py score EXTERNAL_ROOT [--split train,dev|test]
+      how the voice rules (khitab/explain/voice.py) do on that gold (JSON: accuracy per class,
+      by register and by split), on every item or on the splits named
+  .venv/bin/python scripts/voice_annotation.py errors EXTERNAL_ROOT
+      the train and dev items the rules get wrong (JSON lines), to develop the rules on; test
+      items are never printed, so test accuracy stays an honest estimate
 
 The sample: real-corpus items, news and social, half of each with at least one positive label
 (voice matters most where something is flagged), half without; a news sentence carries its
@@ -139,14 +143,34 @@ def gold(out: str) -> None:
     print(json.dumps(report))
 
 
-def score(external_root: str) -> None:
+DEVELOPMENT_SPLITS = ("train", "dev")
+
+
+def gold_items(external_root: str, splits: tuple[str, ...] | None = None) -> list:
     from khitab.data.real.voice import load_voice_items
-    from khitab.evaluation.voice import voice_report
 
     items = load_voice_items(ROOT / "data" / "real" / "voice.jsonl", Path(external_root))
-    print(json.dumps(voice_report(items), indent=2))
+    return [i for i in items if splits is None or i.split in splits]
+
+
+def score(external_root: str, *options: str) -> None:
+    from khitab.evaluation.voice import voice_report
+
+    splits = None
+    if options:
+        if options[0] != "--split" or len(options) != 2:
+            sys.exit("usage: score EXTERNAL_ROOT [--split train,dev]")
+        splits = tuple(options[1].split(","))
+    print(json.dumps(voice_report(gold_items(external_root, splits)), indent=2))
+
+
+def errors(external_root: str) -> None:
+    from khitab.evaluation.voice import voice_errors
+
+    for row in voice_errors(gold_items(external_root, DEVELOPMENT_SPLITS)):
+        print(json.dumps(row, ensure_ascii=False))
 
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"sample": sample, "disputed": disputed, "gold": gold, "score": score}[command](*args)
+    {"sample": sample, "disputed": disputed, "gold": gold, "score": score, "errors": errors}[command](*args)

@@ -47,8 +47,27 @@ def voice_report(items: Sequence[VoiceItem]) -> dict[str, Any]:
         "speaker": {"n": len(with_speaker),
                     "match": round(sum(speaker_matches(i.speaker, p[1]) for i, p in with_speaker)
                                    / max(len(with_speaker), 1), 4)},
-        "by_register": {reg: round(float(accuracy_score(
-            [g for g, i in zip(gold, items) if i.register == reg],
-            [p for p, i in zip(guess, items) if i.register == reg])), 4)
-            for reg in sorted({i.register for i in items})},
+        "by_register": _accuracy_by(items, gold, guess, lambda i: i.register),
+        "by_split": _accuracy_by(items, gold, guess, lambda i: i.split),
     }
+
+
+def _accuracy_by(items: Sequence[VoiceItem], gold: list[str], guess: list[str], key) -> dict[str, float]:
+    """Accuracy within each value of ``key(item)`` (register, split)."""
+    return {value: round(float(accuracy_score(
+        [g for g, i in zip(gold, items) if key(i) == value],
+        [p for p, i in zip(guess, items) if key(i) == value])), 4)
+        for value in sorted({key(i) for i in items})}
+
+
+def voice_errors(items: Sequence[VoiceItem]) -> list[dict[str, Any]]:
+    """The items the rules get wrong (voice, or speaker where both see someone else's words),
+    for reading while developing the rules: callers pass only train and dev items."""
+    rows = []
+    for item, (voice, speaker) in zip(items, predicted_voices(items)):
+        wrong_speaker = (item.voice != "author" and voice != "author" and bool(item.speaker)
+                         and not speaker_matches(item.speaker, speaker))
+        if voice != item.voice or wrong_speaker:
+            rows.append({"id": item.id, "split": item.split, "gold": item.voice, "predicted": voice,
+                         "gold_speaker": item.speaker, "predicted_speaker": speaker, "text": item.text})
+    return rows

@@ -60,6 +60,8 @@ def _role(document: str, i: int, start: int, end: int) -> str | None:
         return None if before.isascii() and after.isascii() else "either"
     if word_after and (before.isspace() or before in _OPEN_BEFORE):
         return "open"
+    if before in ":：":
+        return "open"  # «قائلا:" أتقدم ...»: a mark right after a colon opens, spaced or not
     if word_before or (not word_after and not before.isspace()):
         return "close"
     return "either"

@@ -20,7 +20,8 @@ _SOUND = {
     "strong": """قال يقول قائل | اضاف يضيف مضيف | اكد يؤكد مؤكد | اشار يشير مشير | صرح يصرح مصرح |
         اعلن يعلن معلن | هدد يهدد مهدد | توعد يتوعد متوعد | اتهم يتهم - | شدد يشدد مشدد |
         اوضح يوضح موضح | حذر يحذر محذر | غرد يغرد مغرد | افاد يفيد - | تعهد يتعهد متعهد |
-        هتف يهتف - | كتب - - | گال يگول -""",
+        هتف يهتف - | كتب - - | گال يگول - | رفض يرفض رافض | انتقد ينتقد منتقد | طالب يطالب مطالب |
+        ندد يندد مندد | ادان يدين -""",
     "weak": """زاد - - | ذكر - - | نقل ينقل ناقل | اعتبر يعتبر معتبر | كشف يكشف كاشف | لفت يلفت لافت |
         تابع - - | حكي يحكي -""",
 }
@@ -65,6 +66,21 @@ def _verb_forms(strength: str) -> frozenset[str]:
 
 STRONG_VERBS = _verb_forms("strong")
 WEAK_VERBS = _verb_forms("weak")
+# Circumstantial participles (قائلا، مضيفاً): their subject is the sentence's first subject.
+PARTICIPLES = frozenset(
+    {p + "ا" for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
+     for p in entry.split()[2:3] if p != "-"} | {"نافيا", "داعيا"})
+# Perfect forms (those a headline's imperfect "X تنفي" is told from): their subject may stand
+# after them ("قال X") while an imperfect verb's subject stands before it in a headline.
+PERFECT_VERBS = frozenset(
+    {f for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
+     for f in _sound_forms(entry.split()[0], "-", "-")}
+    | set("نفي نفت نفوا نفيا دعا دعت دعوا راي رات راوا حكت حكوا".split()))
+# Words that end a subject read backwards from its verb ("كما أكد"، "ثم قال"، "حيث يقول").
+_BEFORE_STOPS = _STOPS | frozenset(
+    "كما ثم حيث بينما فيما لكن لكنه ولكن بالتالي وبالتالي اذ عندما حين ما مما لما كل".split())
+# Nouns that begin with و and are no conjunction + word (وزير، وكالة، ولي العهد).
+_WAW_NOUNS = frozenset("وزير وزيره وزاره وكاله وسائل ولي وفد والي وحده ولايه".split())
 
 
 @dataclass(frozen=True)
@@ -102,9 +118,43 @@ def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]
             continue
         strength = verb_strength(word.text)
         if strength == "strong" or (strength == "weak" and _complement_follows(document, words, folded, i)):
-            speaker = speaker_after(document, words, i + 1) or _subject_before_qad(document, words, folded, i)
+            speaker = _verb_speaker(document, words, folded, i)
             found.append(Attribution(word.start, word.end, speaker))
     return found
+
+
+def _verb_speaker(document: str, words: list[Span], folded: list[str], i: int) -> Span | None:
+    """Who the reporting verb at word ``i`` names: an imperfect verb's subject before it
+    (headlines: "روسيا تنفي ..."), else the name after the verb ("قال قاآني"), else
+    "كان X قد قال", else a subject before a perfect verb ("ليلى اعتبرت أيضاً أن")."""
+    if _strip_wa(folded[i]) in PARTICIPLES:
+        return speaker_after(document, words, i + 1) or (speaker_after(document, words, 1) if i > 1 else None)
+    before = subject_before(document, words, folded, i)
+    if before is not None and _strip_wa(folded[i]) not in PERFECT_VERBS and folded[i] not in PERFECT_VERBS:
+        return before
+    return (speaker_after(document, words, i + 1) or _subject_before_qad(document, words, folded, i)
+            or before)
+
+
+def subject_before(document: str, words: list[Span], folded: list[str], i: int) -> Span | None:
+    """The words right before word ``i`` in its clause (no punctuation between, no stop word),
+    at most ``MAX_SPEAKER_WORDS``; a word joined by the conjunction و begins the subject
+    without its و ("... ودوما وروسيا تنفي" -> روسيا)."""
+    taken: list[Span] = []
+    for k in range(i - 1, max(-1, i - 1 - MAX_SPEAKER_WORDS), -1):
+        word, after = words[k], words[k + 1]
+        if document[word.end:after.start].strip() or folded[k] in _BEFORE_STOPS or verb_strength(word.text):
+            break
+        if (k > 0 and _is_complement(folded[k])) or not any(ch.isalpha() for ch in word.text):
+            break
+        if k > 0 and folded[k][:1] == "و" and len(folded[k]) > 3 and folded[k] not in _WAW_NOUNS:
+            taken.append(Span(word.start + 1, word.end, word.text[1:]))
+            break
+        taken.append(word)
+    if not taken:
+        return None
+    first, last = taken[-1], taken[0]
+    return Span(first.start, last.end, document[first.start:last.end])
 
 
 def _marker_length(folded: list[str], i: int) -> int:
@@ -161,7 +211,7 @@ def _subject_before_qad(document: str, words: list[Span], folded: list[str], i: 
     if i < 3 or folded[i - 1] != "قد":
         return None
     for k in range(i - 2, max(-1, i - 2 - MAX_SPEAKER_WORDS), -1):
-        if _strip_wa(folded[k]) == "كان" or folded[k] == "كان":
+        if _strip_wa(folded[k]) in ("كان", "كانت") or folded[k] in ("كان", "كانت"):
             first, last = words[k + 1], words[i - 2]
             return Span(first.start, last.end, document[first.start:last.end]) if k + 1 <= i - 2 else None
     return None

@@ -16,13 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from khitab.explain.colons import colon_speech
 from khitab.explain.quotes import inside_share, paragraph_bounds, quote_regions
-from khitab.explain.reporting import Attribution, attributions
+from khitab.explain.reporting import COMPLEMENTIZERS, MAX_SPEAKER_WORDS, Attribution, attributions
+from khitab.text.normalize import fold_keywords
 from khitab.text.split import Span, split_sentences
 from khitab.text.words import word_spans
 
 VOICES = ("author", "quoted", "reported")
 QUOTED_SHARE = 0.5  # at least this share of the content inside quotes makes it quoted
+INTRODUCED_MIN_WORDS = 3  # a quote this long right after a verb or colon is the sentence's message
 LOOKBACK = 3  # earlier sentences searched for the speaker a sentence continues
 _OPENING_WORDS = 2  # a subject-less verb this early continues the previous speaker ("ثم قال")
 
@@ -54,10 +57,44 @@ def sentence_voice(
     if inside and inside_share(spans, inside, shares) >= QUOTED_SHARE:
         quote = max(inside, key=lambda r: inside_share(spans, [r], shares))
         return Voice("quoted", context.quote_speaker(quote, start))
+    colon = colon_speech(document, start, end, words)
+    # without cues the speech a colon introduces is the sentence's message ("وقال X: ...")
+    if colon is not None and (not content or inside_share(spans, [(colon.start, colon.end)], shares) >= QUOTED_SHARE):
+        return Voice("quoted", colon.speaker or context.earlier_speaker(start))
+    introduced = [r for r in inside if not content and _introduced(document, words, r)]
+    if introduced:
+        return Voice("quoted", context.quote_speaker(introduced[0], start))
     found = attributions(document, words, inside)
     if found:
         return Voice("reported", context.attribution_speaker(found, words, start))
     return Voice("author", None)
+
+
+def _introduced(document: str, words: list[Span], region: tuple[int, int]) -> bool:
+    """A quote of at least ``INTRODUCED_MIN_WORDS`` words opening right after a reporting verb
+    or a colon ("وقالت "كان هذا ..."", "يؤكد: “...”"): direct speech the sentence exists to give,
+    though it may fill less than half of the words."""
+    inner = [w for w in words if region[0] <= w.start < region[1]]
+    previous = [w for w in words if w.end <= region[0]]
+    if len(inner) < INTRODUCED_MIN_WORDS or not previous:
+        return False
+    gap = document[previous[-1].end:region[0]]
+    if any(c in gap for c in ":："):
+        return True
+    if gap.strip(" ،,-–"):
+        return False
+    # the verb, then at most its subject's words ("وقالت "..."", "قال المدرب "..."")
+    recent = previous[-(MAX_SPEAKER_WORDS + 1):]
+    found = attributions(document, recent, [])
+    between = [fold_keywords(w.text) for w in recent if w.start >= found[-1].end] if found else []
+    # "يشدد على أنه يدعم “...”": a complementizer makes the quote a fragment of indirect speech
+    return (bool(found) and _plain_between(document, found[-1].end, region[0])
+            and not any(w in COMPLEMENTIZERS or w in ("علي", "الي") for w in between))
+
+
+def _plain_between(document: str, start: int, end: int) -> bool:
+    """Only words and spaces between two offsets (no sentence punctuation, no other quote)."""
+    return not any(ch in ".،,;:!?؟«»\"“”" for ch in document[start:end])
 
 
 class _Context:
@@ -85,13 +122,14 @@ class _Context:
         return self.earlier_speaker(opening.start if opening is not None else start)
 
     def attribution_speaker(self, found: list[Attribution], words: list[Span], start: int) -> Span | None:
-        named = [a for a in found if a.speaker is not None]
-        if named:
-            return named[0].speaker
+        # the first attribution governs: "وأضاف أن ... ما يقولون" continues the earlier speaker
+        if found[0].speaker is not None:
+            return found[0].speaker
         opening = {w.start for w in words[:_OPENING_WORDS]}
         if found[0].start in opening:
             return self.earlier_speaker(start)
-        return None
+        named = [a for a in found if a.speaker is not None]
+        return named[0].speaker if named else None
 
     def earlier_speaker(self, start: int) -> Span | None:
         """The speaker named in the nearest of the ``LOOKBACK`` sentences before ``start``."""

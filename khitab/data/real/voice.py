@@ -24,6 +24,7 @@ class VoiceItem:
     voice: str
     speaker: str | None  # as written in the sentence or its paragraph
     register: str
+    split: str = ""  # train / dev / test, as the gold row says
 
     @property
     def text(self) -> str:
@@ -62,7 +63,7 @@ def load_voice_items(path: Path, external_root: Path) -> list[VoiceItem]:
             document = paragraphs[paragraph_id]
             start, end = (int(x) for x in span.split("-"))
         items.append(VoiceItem(row["id"], document, start, end, row["voice"], row.get("speaker"),
-                               row["register"]))
+                               row["register"], row.get("split", "")))
     if problems:
         raise DataError(problems)
     return items

@@ -1,0 +1,81 @@
+"""The voice rules added for the annotation brief's definitions, on hand-written sentences."""
+import pytest
+
+from khitab.explain.colons import colon_speech
+from khitab.explain.quotes import quote_regions
+from khitab.explain.reporting import verb_strength
+from khitab.explain.voice import sentence_voice
+from khitab.text.words import word_spans
+
+
+def _voice(document: str):
+    found = sentence_voice(document, 0, len(document))
+    if found.speaker is not None:
+        assert document[found.speaker.start:found.speaker.end] == found.speaker.text
+    return found.voice, None if found.speaker is None else found.speaker.text
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("الرئاسة: سنرد على أي عدوان بكل قوة", "الرئاسة"),
+    ("وزير الداخلية الليبي: لن نسمح بالفوضى في طرابلس", "وزير الداخلية الليبي"),
+    ("#حساب_الشيخ : الصبر مفتاح الفرج يا قوم", "حساب_الشيخ"),
+])
+def test_a_short_name_before_a_colon_quotes_its_speaker(text, speaker):
+    assert _voice(text) == ("quoted", speaker)
+
+
+def test_a_reporting_verb_before_a_colon_quotes_without_quotation_marks():
+    assert _voice("وقال الناطق باسم الجيش: سنلاحقهم في كل مكان") == ("quoted", "الناطق باسم الجيش")
+
+
+@pytest.mark.parametrize("text", [
+    "عاجل: انفجار قرب السفارة في وسط العاصمة",  # a label, not a speaker
+    "يبدأ الاجتماع في الساعة 10:30 صباحا بتوقيت المدينة",  # a clock time
+    "أزمة الميناء في الجنوب: الحكومة تعيد فتح الطريق",  # a topic with a preposition
+])
+def test_colons_that_introduce_no_speech(text):
+    assert _voice(text)[0] == "author"
+
+
+def test_a_topic_before_a_colon_gives_way_to_the_reporting_verb_after_it():
+    assert _voice("أزمة الحدود: الخارجية تنفي إرسال قوات") == ("reported", "الخارجية")
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("البرلمان يرفض تعديل قانون الانتخابات", "البرلمان"),
+    ("غرق عبارة قرب الشاطئ والبحرية تنفي وجود ناجين", "البحرية"),
+    ("وزير المالية يحذر من انهيار العملة", "وزير المالية"),
+])
+def test_a_headline_subject_before_an_imperfect_reporting_verb_is_the_speaker(text, speaker):
+    assert _voice(text) == ("reported", speaker)
+
+
+def test_a_perfect_verb_without_a_name_after_it_takes_the_subject_before_it():
+    assert _voice("سلمى أكدت أيضاً أن الحفل تأجل إلى الشهر المقبل") == ("reported", "سلمى")
+
+
+def test_a_quote_opening_right_after_a_reporting_verb_is_the_sentences_message():
+    text = 'قال المدرب "كانت ليلة لن ننساها" بعد المباراة الصعبة أمام فريق العاصمة في الدوري.'
+    assert _voice(text) == ("quoted", "المدرب")
+
+
+def test_a_participle_speaker_is_the_subject_of_the_sentences_first_verb():
+    text = 'وهنأ خالد اللاعبين بعد الفوز في النهائي، قائلا: "أنتم فخر هذه المدينة كلها".'
+    voice, speaker = _voice(text)
+    assert voice == "quoted" and "خالد" in speaker
+
+
+def test_a_quotation_mark_right_after_a_colon_opens_even_before_a_space():
+    text = 'قال:" سنعود قريبا".'
+    assert quote_regions(text, 0, len(text)) == [(4, len(text) - 1)]
+
+
+@pytest.mark.parametrize("form", ["ترفض", "رفضت", "ينتقد", "طالب", "يطالبون", "ندد", "أدانت"])
+def test_positions_and_demands_are_reporting_verbs(form):
+    assert verb_strength(form) == "strong"
+
+
+def test_colon_speech_runs_from_the_colon_to_the_sentence_end():
+    text = "الرئاسة: سنرد بقوة"
+    speech = colon_speech(text, 0, len(text), word_spans(text))
+    assert (speech.start, speech.end, speech.speaker.text) == (8, len(text), "الرئاسة")
