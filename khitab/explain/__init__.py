@@ -4,7 +4,7 @@ Sits between the models and the surfaces: it imports ``khitab.text`` and works w
 exposing ``labels`` and ``predict_proba``; inference, moderation and serving call it.
 """
 from khitab.explain.cues import Cue, occlusion_cues
-from khitab.explain.explain import Explainer, explain_document
+from khitab.explain.explain import Explainer, explain_document, explain_documents, explain_documents_async
 from khitab.explain.targets import Target, sect_targets
 from khitab.explain.voice import VOICES, Voice, sentence_voice
 
@@ -15,6 +15,8 @@ __all__ = [
     "Target",
     "Voice",
     "explain_document",
+    "explain_documents",
+    "explain_documents_async",
     "occlusion_cues",
     "sect_targets",
     "sentence_voice",

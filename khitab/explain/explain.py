@@ -13,10 +13,20 @@ A sentence is explained for its flagged labels (``labels="flagged"``), every lab
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from khitab.explain.cues import MAX_WORDS, MIN_WEIGHT, TOP_K, CueRequest, occlusion_cues
+import numpy as np
+
+from khitab.explain.cues import (
+    MAX_WORDS,
+    MIN_WEIGHT,
+    TOP_K,
+    CueRequest,
+    cue_search,
+    occlusion_cues_async,
+    run_search,
+)
 from khitab.explain.targets import sect_targets
 from khitab.explain.voice import sentence_voice
 from khitab.text.split import Span
@@ -31,16 +41,53 @@ def explain_document(
 ) -> list[dict[str, Any]]:
     """The score rows of ``document`` (``SentenceScore`` objects or their ``to_row`` dicts),
     each as a dict, the explained ones with cues, voice, speaker and targets added. ``model``
-    needs only ``labels`` and ``predict_proba(texts)``; all cue variants go in one call."""
-    rows = [_as_row(item) for item in sentences_scores]
-    wanted = [_labels_to_explain(row, labels, model.labels) for row in rows]
-    explained = [i for i, names in enumerate(wanted) if names]
-    requests = [CueRequest(rows[i]["start"], rows[i]["end"], wanted[i], rows[i]["scores"]) for i in explained]
-    cues = occlusion_cues(model, document, requests, top_k=top_k, min_weight=min_weight, max_words=max_words)
-    sentences = [Span(row["start"], row["end"], row["text"]) for row in rows]
-    for i, label_cues in zip(explained, cues):
-        rows[i].update(_explanation(document, rows[i], label_cues, sentences))
-    return rows
+    needs only ``labels`` and ``predict_proba(texts)``; all cue variants go in two calls."""
+    return explain_documents(model, [document], [sentences_scores], labels, top_k, max_words, min_weight)[0]
+
+
+def explain_documents(
+    model, documents: Sequence[str], scored: Sequence[Sequence[Any]], labels: Labels = "flagged",
+    top_k: int = TOP_K, max_words: int = MAX_WORDS, min_weight: float = MIN_WEIGHT,
+) -> list[list[dict[str, Any]]]:
+    """``explain_document`` for several documents, their sentences' cue variants scored together."""
+    plan = _Plan(model.labels, documents, scored, labels)
+    cues = run_search(cue_search(model.labels, plan.requests, top_k, min_weight, max_words),
+                      model.predict_proba, len(model.labels))
+    return plan.finish(cues)
+
+
+async def explain_documents_async(
+    model_labels: Sequence[str], predict: Callable[[list[str]], Awaitable[np.ndarray]], documents: Sequence[str],
+    scored: Sequence[Sequence[Any]], labels: Labels = "flagged", top_k: int = TOP_K, max_words: int = MAX_WORDS,
+    min_weight: float = MIN_WEIGHT,
+) -> list[list[dict[str, Any]]]:
+    """``explain_documents`` scoring the variants with an awaitable ``predict`` (the service's batcher)."""
+    plan = _Plan(model_labels, documents, scored, labels)
+    cues = await occlusion_cues_async(model_labels, predict, plan.requests, top_k, min_weight, max_words)
+    return plan.finish(cues)
+
+
+class _Plan:
+    """Which rows of which documents to explain, for which labels; then the rows explained."""
+
+    def __init__(self, model_labels: Sequence[str], documents: Sequence[str], scored: Sequence[Sequence[Any]],
+                 labels: Labels):
+        self.documents = list(documents)
+        self.rows = [[_as_row(item) for item in items] for items in scored]
+        self.where: list[tuple[int, int]] = []
+        self.requests: list[CueRequest] = []
+        for d, (document, rows) in enumerate(zip(self.documents, self.rows)):
+            for i, row in enumerate(rows):
+                wanted = _labels_to_explain(row, labels, model_labels)
+                if wanted:
+                    self.where.append((d, i))
+                    self.requests.append(CueRequest(row["start"], row["end"], wanted, row["scores"], document))
+
+    def finish(self, cues: Sequence[dict]) -> list[list[dict[str, Any]]]:
+        sentences = [[Span(row["start"], row["end"], row["text"]) for row in rows] for rows in self.rows]
+        for (d, i), label_cues in zip(self.where, cues):
+            self.rows[d][i].update(_explanation(self.documents[d], self.rows[d][i], label_cues, sentences[d]))
+        return self.rows
 
 
 class Explainer:

@@ -1,6 +1,14 @@
 import numpy as np
 
-from khitab.explain.cues import CueRequest, candidate_spans, occlusion_cues, select_cues
+from khitab.explain.cues import (
+    MAX_PHRASES,
+    CueRequest,
+    candidate_spans,
+    occlusion_cues,
+    phrases_around,
+    select_cues,
+)
+from khitab.text.words import word_spans
 from tests.explain.keyword_model import keyword_model
 
 DOC = "عنوان الخبر\nوقال القائد إن الانتقام قد بدأ وإن الأميركيين كاذبين في كل ما يقولون.\nطقس معتدل اليوم."
@@ -18,7 +26,7 @@ def test_candidates_are_words_and_phrases_up_to_three_words_with_document_offset
     assert candidate_spans("كلمة", 0, 4) == []  # removing the only word leaves nothing to score
 
 
-def test_occlusion_finds_the_trigger_word_for_each_flagged_label_in_one_call():
+def test_occlusion_finds_the_trigger_word_for_each_flagged_label_in_two_calls():
     model = keyword_model()
     start, end = _sentence(DOC, "وقال القائد إن الانتقام")
     end = DOC.index("يقولون.") + len("يقولون.")
@@ -27,13 +35,30 @@ def test_occlusion_finds_the_trigger_word_for_each_flagged_label_in_one_call():
     requests = [CueRequest(start, end, ("threat", "denial"), base),
                 CueRequest(*other, ("threat",), {"threat": 0.1, "sectarian": 0.1, "denial": 0.1})]
     [first, second] = occlusion_cues(model, DOC, requests)
-    assert len(model.batches) == 1  # every variant of every sentence in one predict call
-    assert model.batches[0] == len(candidate_spans(DOC, start, end)) + len(candidate_spans(DOC, *other))
+    # two calls for all sentences: every single word, then only phrases around the strongest words
+    words = len(word_spans(DOC, start, end)) + len(word_spans(DOC, *other))
+    assert len(model.batches) == 2 and model.batches[0] == words
+    every_candidate = len(candidate_spans(DOC, start, end)) + len(candidate_spans(DOC, *other))
+    assert sum(model.batches) < every_candidate
     for label, word in (("threat", "الانتقام"), ("denial", "كاذبين")):
         [cue] = first[label]  # only spans holding the trigger drop the probability
         assert cue.text == word == DOC[cue.start:cue.end]
         assert abs(cue.weight - (base[label] - 0.1)) < 1e-6
     assert second == {"threat": []}  # nothing lowers an unflagged sentence: no cue
+
+
+def test_phrases_are_scored_only_around_the_strongest_words_and_capped():
+    document = " ".join(f"w{i}" for i in range(40))
+    words = [(w.start, w.end) for w in word_spans(document)]
+    drops = np.zeros(len(words))
+    drops[20] = 0.5
+    phrases = phrases_around(CueRequest(0, len(document), ("threat",), {}, document), words,
+                              {"threat": drops}, max_words=3)
+    # the 2- and 3-word runs holding word 20, nothing else
+    assert sorted(phrases) == sorted((words[a][0], words[b][1])
+                                     for a, b in ((19, 20), (20, 21), (18, 20), (19, 21), (20, 22)))
+    assert len(phrases_around(CueRequest(0, len(document), ("threat",), {}, document), words,
+                               {"threat": np.linspace(1, 0.5, len(words))}, max_words=3)) <= MAX_PHRASES
 
 
 def test_no_request_means_no_model_call():

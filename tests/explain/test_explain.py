@@ -23,12 +23,12 @@ def _check_offsets(rows):
             assert DOC[target["start"]:target["end"]] == target["text"]
 
 
-def test_flagged_sentences_get_cues_voice_speaker_and_targets_in_one_model_call():
+def test_flagged_sentences_get_cues_voice_speaker_and_targets_in_two_model_calls():
     model = keyword_model()
     scored = model.score_document(DOC, doc_id="d1")
     model.batches.clear()
     rows = explain_document(model, DOC, scored)
-    assert len(model.batches) == 1
+    assert len(model.batches) == 2  # words, then phrases around the strongest words
     _check_offsets(rows)
     title, threat, denial, sect, weather = rows
     assert title == scored[0].to_row() and weather == scored[4].to_row()  # unflagged: untouched
@@ -62,3 +62,23 @@ def test_explainer_scores_and_explains_a_document():
     assert [row["doc_id"] for row in rows] == ["d1"] * 5
     assert [bool(row.get("cues")) for row in rows] == [False, True, True, True, False]
     assert [row["scores"] for row in rows] == [s.to_row()["scores"] for s in model.score_document(DOC)]
+
+
+def test_several_documents_share_the_calls_and_the_async_path_gives_the_same_rows():
+    import asyncio
+
+    from khitab.explain import explain_documents, explain_documents_async
+
+    model = keyword_model()
+    other = "خبر قصير.\nنحن أبناء الشيعة لا ننسى."
+    scored = [model.score_document(DOC), model.score_document(other)]
+    model.batches.clear()
+    rows = explain_documents(model, [DOC, other], scored)
+    assert len(model.batches) == 2
+    assert rows[0] == explain_document(model, DOC, scored[0])
+    assert rows[1][1]["cues"]["sectarian"][0]["text"] == "الشيعة"
+
+    async def predict(texts):
+        return model.predict_proba(texts)
+
+    assert asyncio.run(explain_documents_async(model.labels, predict, [DOC, other], scored)) == rows
