@@ -16,6 +16,7 @@ from pathlib import Path
 
 from khitab.evaluation.faithfulness import Rationale, faithfulness
 from khitab.explain import explain_document
+from khitab.explain import cues
 from khitab.explain.cues import MAX_WORDS
 from khitab.models.bundle import load_model
 
@@ -25,7 +26,12 @@ def main() -> None:
     parser.add_argument("--bundle", default="bundles/default")
     parser.add_argument("--text", default="seeds/elaph_qaani_2022.txt")
     parser.add_argument("--max-words", type=int, default=MAX_WORDS)
+    parser.add_argument("--exhaustive", action="store_true",
+                        help="score every phrase of every sentence (the search before it had two stages), "
+                             "to compare cost and faithfulness")
     args = parser.parse_args()
+    if args.exhaustive:  # phrases around every word, uncapped: every candidate span is scored
+        cues.TOP_WORDS, cues.MAX_PHRASES = 10**6, 10**6
     model = load_model(args.bundle)
     document = Path(args.text).read_text(encoding="utf-8")
     began = time.perf_counter()
@@ -43,6 +49,7 @@ def main() -> None:
     ]
     print(json.dumps({
         "sentences": len(rows), "flagged": len(flagged), "max_words": args.max_words,
+        "exhaustive": args.exhaustive,
         "scoring_s": round(scoring, 2), "explain_extra_s": round(explaining, 2),
         "explain_extra_s_per_flagged": round(explaining / max(1, len(flagged)), 2),
         "faithfulness": faithfulness(model, rationales, seed=0),

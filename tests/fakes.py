@@ -23,6 +23,7 @@ TABLE: dict[str, dict[str, float]] = {
     "هؤلاء خونة بسبب مذهبهم": {"sectarian": 0.6},
     "نفت الوزارة الخبر": {"denial": 0.8},
     "الخبر كاذب ومفبرك": {"denial": 0.4},
+    "وقال القائد إنهم سيحرقون بيوتهم": {"threat": 0.95},  # a reported threat
 }
 BASE = 0.02
 SLOW_SECONDS = 1.5

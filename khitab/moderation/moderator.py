@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from khitab.explain import explain_documents, explain_documents_async
+from khitab.explain.voice import Voice, sentence_voice
 from khitab.models.base import (
     AsyncPredict,
     SentenceClassifier,
@@ -22,6 +24,9 @@ from khitab.models.base import (
 )
 from khitab.moderation.policy import ACTIONS, Policy, PolicyError, load_policy
 from khitab.text.language import arabic_ratio
+from khitab.text.split import Span
+
+REPORTED_VOICES = ("reported", "quoted")  # someone else's words, which a policy may cap
 
 
 @dataclass(frozen=True)
@@ -94,20 +99,27 @@ class Moderator:
     def __call__(self, text: str, doc_id: str = "") -> Decision:
         return self.check(text, doc_id)
 
-    def check(self, text: str, doc_id: str = "") -> Decision:
-        return self.check_many([text], [doc_id])[0]
+    def check(self, text: str, doc_id: str = "", explain: bool = False) -> Decision:
+        return self.check_many([text], [doc_id], explain=explain)[0]
 
-    def check_many(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> list[Decision]:
-        """Decisions for ``texts``, in order; their sentences are scored in one call."""
+    def check_many(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None,
+                   explain: bool = False) -> list[Decision]:
+        """Decisions for ``texts``, in order; their sentences are scored in one call. With
+        ``explain`` the flagged sentences get cues, voice, speaker (and sectarian targets),
+        carried by the evidence rows; that costs two more model calls."""
         texts, ids = self._inputs(texts, doc_ids)
-        return self.decide_all(texts, ids, score_documents(texts, self.model.predict_proba, *self._scoring(), ids))
+        scored = score_documents(texts, self.model.predict_proba, *self._scoring(), ids)
+        explained = explain_documents(self.model, texts, scored) if explain else None
+        return self.decide_all(texts, ids, scored, explained)
 
     async def check_many_async(self, texts: Sequence[str], doc_ids: Sequence[str] | None,
-                               predict: AsyncPredict) -> list[Decision]:
+                               predict: AsyncPredict, explain: bool = False) -> list[Decision]:
         """``check_many`` with the sentences scored by an awaitable ``predict`` (the service's
         micro-batcher, which scores them together with other requests' sentences)."""
         texts, ids = self._inputs(texts, doc_ids)
-        return self.decide_all(texts, ids, await score_documents_async(texts, predict, *self._scoring(), ids))
+        scored = await score_documents_async(texts, predict, *self._scoring(), ids)
+        explained = await explain_documents_async(self.model.labels, predict, texts, scored) if explain else None
+        return self.decide_all(texts, ids, scored, explained)
 
     @staticmethod
     def _inputs(texts: Sequence[str], doc_ids: Sequence[str] | None) -> tuple[list[str], list[str]]:
@@ -120,13 +132,16 @@ class Moderator:
     def _scoring(self) -> tuple[list[str], np.ndarray]:
         return [rule.name for rule in self.rules], self._threshold_vector
 
-    def decide_all(self, texts: Sequence[str], doc_ids: Sequence[str],
-                   scored: Sequence[Sequence[SentenceScore]]) -> list[Decision]:
-        return [self.decide(text, sentences, doc_id) for text, doc_id, sentences in zip(texts, doc_ids, scored)]
+    def decide_all(self, texts: Sequence[str], doc_ids: Sequence[str], scored: Sequence[Sequence[SentenceScore]],
+                   explained: Sequence[list[dict[str, Any]]] | None = None) -> list[Decision]:
+        return [self.decide(text, sentences, doc_id, None if explained is None else explained[k])
+                for k, (text, doc_id, sentences) in enumerate(zip(texts, doc_ids, scored))]
 
-    def decide(self, text: str, sentences: Sequence[SentenceScore], doc_id: str = "") -> Decision:
+    def decide(self, text: str, sentences: Sequence[SentenceScore], doc_id: str = "",
+               explained: list[dict[str, Any]] | None = None) -> Decision:
         """The decision for ``text`` from its scored sentences (output rows of the model's
-        labels, offsets into ``text``), e.g. scored elsewhere in a larger batch."""
+        labels, offsets into ``text``), e.g. scored elsewhere in a larger batch. ``explained``:
+        the same rows with explanations (``khitab.explain``); evidence rows then carry them."""
         probs = np.array([[s.scores[rule.name] for rule in self.rules] for s in sentences],
                          dtype=np.float64).reshape(len(sentences), len(self.rules))
         warnings = []
@@ -143,11 +158,18 @@ class Moderator:
             label_actions[rule.name] = rule.action(scores[rule.name])
             if label_actions[rule.name] != "allow":
                 evidence_for[rule.name] = self._evidence_indices(column, rule.review)
+        voices = self._voices(text, sentences, explained, evidence_for)
+        capped = cap_reported(label_actions, evidence_for, voices, self.policy.reported_max_action)
+        if capped:
+            warnings.append({"code": "reported", "message": f"{', '.join(capped)}: capped at "
+                             f"{self.policy.reported_max_action}: every evidence sentence is someone else's words"})
         action = max(label_actions.values(), key=ACTIONS.index, default="allow")
         triggered = [name for name, a in label_actions.items() if a == action and action != "allow"]
         evidence = []
         for i in sorted({i for indices in evidence_for.values() for i in indices}):
-            row = sentences[i].to_row()
+            row = dict(explained[i]) if explained is not None else sentences[i].to_row()
+            if explained is None and i in voices:
+                row.update(voices[i].to_row())
             row["labels"] = [name for name, indices in evidence_for.items() if i in indices]
             evidence.append(row)
         return Decision(
@@ -162,6 +184,22 @@ class Moderator:
             doc_id=doc_id,
             warnings=warnings,
         )
+
+    def _voices(self, text: str, sentences: Sequence[SentenceScore], explained: list[dict[str, Any]] | None,
+                evidence_for: dict[str, list[int]]) -> dict[int, Voice]:
+        """The voice of each evidence sentence, when the policy caps reported speech: from the
+        explanation (voice of the cue words) where there is one, else of the whole sentence."""
+        if self.policy.reported_max_action is None:
+            return {}
+        spans = [Span(s.start, s.end, s.text) for s in sentences]
+        voices = {}
+        for i in sorted({i for indices in evidence_for.values() for i in indices}):
+            row = explained[i] if explained is not None else {}
+            if "voice" in row:
+                voices[i] = Voice(row["voice"], None if row["speaker"] is None else Span(**row["speaker"]))
+            else:
+                voices[i] = sentence_voice(text, spans[i].start, spans[i].end, sentences=spans)
+        return voices
 
     def _evidence_indices(self, column: np.ndarray, review: float) -> list[int]:
         """The highest-scoring sentences at or above the review threshold; when none is (a
@@ -180,4 +218,20 @@ class Moderator:
         }
 
 
-__all__ = ["Decision", "Moderator", "PolicyError"]
+def cap_reported(label_actions: dict[str, str], evidence_for: dict[str, list[int]], voices: dict[int, Voice],
+                 cap: str | None) -> list[str]:
+    """Lower (in place) to ``cap`` the action of every label whose evidence sentences are all
+    reported or quoted speech; the labels lowered."""
+    if cap is None:
+        return []
+    lowered = []
+    for name, indices in evidence_for.items():
+        action = label_actions[name]
+        if ACTIONS.index(action) > ACTIONS.index(cap) and indices and all(
+                voices[i].voice in REPORTED_VOICES for i in indices):
+            label_actions[name] = cap
+            lowered.append(name)
+    return lowered
+
+
+__all__ = ["Decision", "Moderator", "PolicyError", "cap_reported"]

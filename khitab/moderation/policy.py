@@ -70,6 +70,10 @@ class Policy(StrictModel):
     rollup: Rollup = Rollup()  # the default for labels without their own
     labels: dict[str, LabelPolicy] = {}
     max_evidence: int = Field(default=5, ge=1)  # evidence sentences listed per triggered label
+    # The most a label may do when every evidence sentence of it is someone else's words
+    # (voice ``reported`` or ``quoted``): e.g. ``review`` queues a newsroom's wire copy about a
+    # threat instead of blocking it. None: voice does not matter.
+    reported_max_action: Optional[Literal["allow", "review", "block"]] = None
     min_arabic_ratio: float = Field(default=0.5, ge=0, le=1)  # below it: a ``language`` warning
 
     def check_labels(self, model_labels: Sequence[str]) -> None:
