@@ -3,6 +3,7 @@
     POST /v1/score      {"sentences": [...]} or {"documents": [{"doc_id": "a1", "text": "..."}]}
     POST /v1/moderate   {"text": "..."} or {"texts": [...], "doc_ids": [...]}; "enqueue": true queues
                         the review/block evidence for reviewers (review_routes.py has their endpoints)
+                        with "explain": true (either endpoint) flagged rows and evidence gain cues, voice, speaker
     GET  /healthz       the process answers
     GET  /readyz        the model's worker runs (503 before and while stopping)
     GET  /metrics       Prometheus text: requests, latency, batch sizes, decisions, per-label score
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from khitab.explain import explain_documents_async
 from khitab.models.base import score_documents_async, sentence_scores
 from khitab.moderation.moderator import Moderator, language_warning
 from khitab.serving.errors import request_id
@@ -60,18 +62,23 @@ async def score(request: Request, body: ScoreRequest) -> ScoreResponse:
         runtime.check_texts(body.sentences, "sentences")
         spans = [Span(0, len(sentence), sentence) for sentence in body.sentences]  # each scored as given
         rows = sentence_scores("", spans, await runtime.probabilities(body.sentences), labels, thresholds)
+        if body.explain:
+            rows = [row for [row] in await explain_documents_async(
+                labels, runtime.probabilities, body.sentences, [[row] for row in rows])]
         warnings = [w for i, sentence in enumerate(body.sentences) for w in text_warnings(sentence, moderator, i)]
     else:
         runtime.check_texts([d.text for d in body.documents], "documents")
         doc_ids = [d.doc_id if d.doc_id is not None else str(i) for i, d in enumerate(body.documents)]
         texts = [d.text for d in body.documents]
         scored = await score_documents_async(texts, runtime.probabilities, labels, thresholds, doc_ids)
+        if body.explain:
+            scored = await explain_documents_async(labels, runtime.probabilities, texts, scored)
         rows = [row for document in scored for row in document]
         warnings = [w for i, (text, doc_id) in enumerate(zip(texts, doc_ids))
                     for w in text_warnings(text, moderator, i, doc_id)]
     runtime.warn(warnings)
     return ScoreResponse(model=model.name, model_version=model.version, request_id=request_id(request),
-                         rows=[row.to_row() for row in rows], warnings=warnings)
+                         rows=[row if isinstance(row, dict) else row.to_row() for row in rows], warnings=warnings)
 
 
 @router.post("/v1/moderate", response_model=ModerateResponse, responses=ERROR_RESPONSES, tags=["moderation"],
@@ -88,7 +95,7 @@ async def moderate(request: Request, body: ModerateRequest) -> ModerateResponse:
     enqueue = bool(body.enqueue) or runtime.enqueue_reviews
     if enqueue:
         runtime.require_review_store()  # before scoring: nothing to queue into is the client's error
-    decisions = await moderator.check_many_async(texts, doc_ids, runtime.probabilities)
+    decisions = await moderator.check_many_async(texts, doc_ids, runtime.probabilities, explain=bool(body.explain))
     runtime.count(decisions)
     answers = [decision.to_dict() for decision in decisions]
     # the store's commit blocks (SQLite waits for its fsync): off the event loop

@@ -25,6 +25,10 @@ class DocumentIn(_Body):
     text: StrictStr
 
 
+_EXPLAIN = Field(default=None, description="true: every flagged sentence also gets cues, voice, speaker and "
+                                          "(sectarian) targets; costs two more model passes over its words.")
+
+
 class ScoreRequest(_Body):
     """Exactly one of ``sentences`` (each scored as it is) or ``documents`` (each split into
     sentences; offsets index its text)."""
@@ -36,6 +40,7 @@ class ScoreRequest(_Body):
     )
     sentences: Optional[list[StrictStr]] = None
     documents: Optional[list[DocumentIn]] = None
+    explain: Optional[StrictBool] = _EXPLAIN
 
     @model_validator(mode="after")
     def _one_input(self) -> ScoreRequest:
@@ -60,6 +65,7 @@ class ModerateRequest(_Body):
         default=None, description="true: queue the sentences behind a review or block decision for reviewers "
         "(the service needs a review store; one started with --enqueue-reviews queues them for every request); "
         "the answer's `queued` lists their item ids.")
+    explain: Optional[StrictBool] = _EXPLAIN
 
     @model_validator(mode="after")
     def _one_input(self) -> ModerateRequest:
@@ -88,9 +94,38 @@ def _sentence_score_fields() -> dict[str, Any]:
     return {field.name: (hints[field.name], ...) for field in dataclasses.fields(SentenceScore)}
 
 
+class CueOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    weight: float = Field(description="How much the label's probability drops without this span.")
+
+
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    text: str
+
+
+class TargetOut(SpanOut):
+    group: str = Field(description="sunni, shia, alawite, druze, christian, ...")
+    slur: bool
+
+
+def _explanation_fields() -> dict[str, Any]:
+    """The fields an explained row adds (``khitab.explain``); absent from unexplained rows."""
+    return {
+        "cues": (Optional[dict[str, list[CueOut]]], Field(default=None, description="label -> cue spans")),
+        "voice": (Optional[str], Field(default=None, description="author / quoted / reported")),
+        "speaker": (Optional[SpanOut], None),
+        "targets": (Optional[dict[str, list[TargetOut]]], Field(default=None, description="sectarian -> sects")),
+    }
+
+
 Row = create_model(
-    "Row", __doc__="The project's output row (README, \"Output schema\"): ``SentenceScore.to_row()``.",
-    **_sentence_score_fields(),
+    "Row", __doc__="The project's output row (README, \"Output schema\"): ``SentenceScore.to_row()``, plus "
+                   "cues, voice, speaker and targets when explained.",
+    **_sentence_score_fields(), **_explanation_fields(),
 )
 
 
