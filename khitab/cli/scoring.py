@@ -23,20 +23,28 @@ def score(
     format: Annotated[OutputFormat, typer.Option("--format", help="table or jsonl.")] = OutputFormat.table,
     only_flagged: Annotated[bool, typer.Option("--only-flagged", help="Print flagged sentences only.")] = False,
     labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Flagged sentences get cues (highlighted), voice, speaker and sectarian targets.")] = False,
 ) -> None:
     """Split each document into sentences and score every sentence."""
     with user_errors():
         documents = [read_document(path) for path in paths]
         classifier = resolve_model(model, labels)
-        rows = [
-            row
-            for document in documents
-            for row in classifier.score_document(document.text, doc_id=document.doc_id)
-            if row.flagged or not only_flagged
-        ]
+        scored = [classifier.score_document(document.text, doc_id=document.doc_id) for document in documents]
+        if explain:
+            from khitab.explain import explain_documents
+
+            explained = explain_documents(classifier, [d.text for d in documents], scored)
+            rows = [row for document in explained for row in document if row["flagged"] or not only_flagged]
+        else:
+            rows = [row for document in scored for row in document if row.flagged or not only_flagged]
     if format is OutputFormat.jsonl:
         for row in rows:
-            sys.stdout.write(json.dumps(row.to_row(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(row if explain else row.to_row(), ensure_ascii=False) + "\n")
+    elif explain:
+        from khitab.inference.render import print_explained_table
+
+        print_explained_table(rows, classifier.labels, title=f"{classifier.name} ({classifier.version})")
     else:
         from khitab.inference.render import print_table
 
@@ -74,6 +82,8 @@ def batch(
     gpus_per_actor: Annotated[float, typer.Option(min=0, help="GPUs per Ray actor (0: CPU actors).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     labels: Annotated[Optional[Path], typer.Option(help="Labels config (default configs/labels.yaml).")] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Flagged sentence rows gain cues, voice, speaker, targets (JSONL, level sentence).")] = False,
 ) -> None:
     """Score a large input, fast and resumably: rows out, bad rows to an errors file."""
     from khitab.training.train import default_bundle
@@ -84,6 +94,9 @@ def batch(
         classifier = load_model(path, labels=load_labels(labels or default_labels_path()).names)
         if engine == "ray":
             from khitab.inference.ray_engine import run_ray
+
+            if explain:
+                raise OptionError("--explain runs with --engine local")
 
             summary = run_ray(
                 str(input), str(output), str(path), text_field=text_field, id_field=id_field, level=level,
@@ -99,6 +112,7 @@ def batch(
                 input_format=input_format, output_format=format, level=level, resume=resume, backend=backend,
                 quantize=quantize, device=device, chunk_rows=chunk_rows, max_tokens=max_tokens,
                 max_batch=batch_size, threads=threads, top_k=top, errors_path=errors, progress=not quiet, log=log,
+                explain=explain,
             )
         else:
             raise OptionError(f"unknown engine {engine!r} (local or ray)")

@@ -127,8 +127,11 @@ def run_batch(
     errors_path: Path | str | None = None,
     progress: bool = True,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+    explain: bool = False,
 ) -> Summary:
-    """Score every row of ``input_path`` into ``output``; see the module docstring."""
+    """Score every row of ``input_path`` into ``output``; see the module docstring. With
+    ``explain`` the flagged sentence rows gain cues, voice, speaker and targets (JSONL, level
+    sentence: their nested fields have no CSV or Parquet column)."""
     if level not in LEVELS:
         raise OptionError(f"unknown level {level!r} (sentence or document)")
     if chunk_rows < 1:
@@ -137,6 +140,8 @@ def run_batch(
     input_format = input_format or detect_format(input_path)
     output_format = output_format or output_format_for(output)
     errors_path = Path(errors_path) if errors_path else default_errors_path(output)
+    if explain and (level != "sentence" or output_format != "jsonl"):
+        raise OptionError("--explain writes nested fields: it needs --level sentence and JSONL output")
 
     started = time.perf_counter()
     cache_dir = Path(model_path) / "onnx" if model_path is not None else None
@@ -150,6 +155,7 @@ def run_batch(
         "output_format": output_format, "level": level, "top_k": top_k, "chunk_rows": chunk_rows,
         "model": model.name, "model_version": version, "labels": scorer.labels,
         "thresholds": [float(t) for t in scorer.thresholds], "backend": scorer.name,
+        **({"explain": True} if explain else {}),  # runs without it keep their settings (resume)
     }
     store = ChunkStore(output, RowFormat(output_format, template), errors_path, settings, resume)
     summary = Summary(str(input_path), str(output), str(errors_path), level, model.name, version, scorer.name,
@@ -173,7 +179,7 @@ def run_batch(
                 summary.add(stats, resumed=True)
                 bar.update(len(chunk))
                 continue
-            rows, errors, stats, sentences = score_chunk(scorer, chunk, level, model.name, version, top_k)
+            rows, errors, stats, sentences = score_chunk(scorer, chunk, level, model.name, version, top_k, explain)
             if not checked_parity and sentences:
                 checked_parity = True
                 _check_parity(scorer, sentences[:PARITY_SAMPLE], summary)
@@ -207,20 +213,26 @@ def chunked(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 
 def score_chunk(
-    scorer: SentenceScorer, records: Sequence[Record], level: str, model_name: str, version: str, top_k: int = 3
+    scorer: SentenceScorer, records: Sequence[Record], level: str, model_name: str, version: str, top_k: int = 3,
+    explain: bool = False,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any], list[str]]:
     """Output rows, error rows and stats for one chunk; all its sentences are scored in one
-    call so length sorting spans the whole chunk."""
+    call so length sorting spans the whole chunk (and, with ``explain``, the flagged ones'
+    cue variants in two more)."""
     texts = [record.text if record.error is None else "" for record in records]
     scored = score_documents(texts, scorer.probabilities, scorer.labels, scorer.thresholds,
                              [record.id for record in records])
+    explained = explain_chunk(scorer, texts, scored) if explain else None
     errors: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
-    for record, sentences in zip(records, scored):
+    for k, (record, sentences) in enumerate(zip(records, scored)):
         if record.error is not None:
             errors.append(error_row(record, record.error))
         elif not sentences:
             errors.append(error_row(record, "no sentence to score"))
+        elif explained is not None:
+            rows.extend({"id": record.id, **row, "model": model_name, "model_version": version}
+                        for row in explained[k])
         elif level == "sentence":
             rows.extend({"id": record.id, **s.to_row(), "model": model_name, "model_version": version}
                         for s in sentences)
@@ -237,6 +249,23 @@ def score_chunk(
         "errors": len(errors), "sentences": len(texts_scored), "output_rows": len(rows), "reasons": reasons,
     }
     return rows, errors, stats, texts_scored
+
+
+def explain_chunk(scorer: SentenceScorer, texts: Sequence[str],
+                  scored: Sequence[Sequence[SentenceScore]]) -> list[list[dict[str, Any]]]:
+    """A chunk's rows with their flagged sentences explained, the variants scored by the
+    chunk's own scorer (same backend and batching as the scores)."""
+    from khitab.explain import explain_documents
+
+    return explain_documents(_ScorerModel(scorer), texts, scored)
+
+
+class _ScorerModel:
+    """A scorer seen as the model ``khitab.explain`` asks for: labels and predict_proba."""
+
+    def __init__(self, scorer: SentenceScorer):
+        self.labels = list(scorer.labels)
+        self.predict_proba = scorer.probabilities
 
 
 def error_row(record: Record, reason: str) -> dict[str, Any]:

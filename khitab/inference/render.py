@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from khitab.models.base import SentenceScore
 
@@ -26,6 +28,34 @@ def print_table(rows: Sequence[SentenceScore], labels: Sequence[str], title: str
             ",".join(row.flagged),
             row.text,
         )
+    Console(width=max(160, Console().width)).print(table)
+
+
+def highlighted(row: dict[str, Any]) -> Text:
+    """The sentence with its cue spans in bold red (offsets into the document, so shifted by
+    the row's start), followed by its voice and speaker when it has them."""
+    text = Text(row["text"])
+    for cues in row.get("cues", {}).values():
+        for cue in cues:
+            text.stylize("bold red", cue["start"] - row["start"], cue["end"] - row["start"])
+    if row.get("voice"):
+        speaker = row.get("speaker")
+        text.append(f"  [{row['voice']}" + (f": {speaker['text']}" if speaker else "") + "]", style="dim")
+    return text
+
+
+def print_explained_table(rows: Sequence[dict[str, Any]], labels: Sequence[str], title: str = "") -> None:
+    """``print_table`` for explained rows (dicts): cue words highlighted, voice and speaker shown."""
+    table = Table(title=title, show_lines=False)
+    for column in ("doc", "#", "span"):
+        table.add_column(column, no_wrap=True)
+    for label in labels:
+        table.add_column(label, justify="right", no_wrap=True)
+    table.add_column("flagged", no_wrap=True)
+    table.add_column("text", overflow="fold")
+    for row in rows:
+        table.add_row(row["doc_id"], str(row["sentence"]), f"{row['start']}-{row['end']}",
+                      *(f"{row['scores'][label]:.2f}" for label in labels), ",".join(row["flagged"]), highlighted(row))
     Console(width=max(160, Console().width)).print(table)
 
 
