@@ -8,7 +8,7 @@ import pytest
 
 from khitab.evaluation.datasets import read_eval_file
 from khitab.evaluation.evaluate import evaluate
-from khitab.evaluation.report import LABEL_COLORS
+from khitab.evaluation.plots import LABEL_COLORS
 from khitab.models.bundle import load_model
 
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
