@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 from khitab.evaluation.faithfulness import Rationale, faithfulness
-from khitab.explain import explain_document
-from khitab.explain import cues
+from khitab.explain import cues, explain_document
 from khitab.explain.cues import MAX_WORDS
 from khitab.models.bundle import load_model
 

@@ -88,6 +88,14 @@ def evaluate(
     ] = None,
     bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for the 95 % CIs (0: none).")] = 1000,
     top: Annotated[int, typer.Option(min=0, help="False positives/negatives listed per label.")] = 10,
+    faithfulness: Annotated[bool, typer.Option(
+        "--faithfulness", help="ERASER comprehensiveness/sufficiency of the cue spans of flagged positives "
+        "(costs model calls; see --faithfulness-sample).")] = False,
+    faithfulness_sample: Annotated[int, typer.Option(
+        min=1, help="Flagged positives explained per dataset at most (seeded sample).")] = 50,
+    explain_errors: Annotated[bool, typer.Option(
+        "--explain-errors", help="Mark the cue words of the listed false positives/negatives (costs model calls).")
+    ] = False,
 ) -> None:
     """Measure a model on labeled datasets; write metrics.json, report.html and report.md."""
     from khitab.evaluation.datasets import load_datasets, load_seed
@@ -112,6 +120,7 @@ def evaluate(
         metrics = run_evaluation(
             classifier, datasets, unit=unit.value, compare=other, output_dir=output, model_path=path,
             compare_path=compare, resamples=bootstrap, top_k=top, log=say,
+            faithfulness=faithfulness_sample if faithfulness else 0, explain_errors=explain_errors,
         )
         if seed_gold is not None:
             for line in row_verdicts(score_dataset(classifier, datasets[-1], unit.value)):

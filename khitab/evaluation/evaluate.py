@@ -195,9 +195,13 @@ def evaluate(
     seed: int = 0,
     top_k: int = 10,
     log: Callable[[str], None] = lambda _: None,
+    faithfulness: int = 0,
+    explain_errors: bool = False,
 ) -> dict[str, Any]:
     """Measure ``model`` on each dataset (and against ``compare``); write the reports to
-    ``output_dir`` when given. Returns the metrics.json object."""
+    ``output_dir`` when given. Returns the metrics.json object. ``faithfulness`` > 0: ERASER
+    faithfulness of the cues of up to that many flagged positives per dataset; ``explain_errors``:
+    the report's error lists mark their cue words (both cost model calls)."""
     sets = list(datasets.values()) if isinstance(datasets, Mapping) else list(datasets)
     names = [d.name for d in sets]
     if not sets:
@@ -233,9 +237,19 @@ def evaluate(
                 for name in scored
             },
         }
+    error_cues = {}
+    if faithfulness or explain_errors:
+        from khitab.evaluation.explained import error_pairs, explain_pairs, faithfulness_of
+
+        for name, s in scored.items():
+            if faithfulness:
+                log(f"faithfulness of cues on {name}: up to {faithfulness} flagged positives")
+                metrics["datasets"][name]["faithfulness"] = faithfulness_of(model, s, faithfulness, seed)
+            if explain_errors and output_dir is not None:
+                error_cues[name] = explain_pairs(model, s, error_pairs(s, top_k))
     metrics = clean(metrics)
     if output_dir is not None:
-        write_outputs(Path(output_dir), metrics, scored, other_scored, top_k)
+        write_outputs(Path(output_dir), metrics, scored, other_scored, top_k, error_cues)
         log(f"wrote {Path(output_dir) / 'metrics.json'}, report.html, report.md")
     return metrics
 
@@ -256,7 +270,8 @@ def clean(value: Any) -> Any:
 
 
 def write_outputs(
-    directory: Path, metrics: dict, scored: Mapping[str, Scored], other_scored: Mapping[str, Scored], top_k: int
+    directory: Path, metrics: dict, scored: Mapping[str, Scored], other_scored: Mapping[str, Scored], top_k: int,
+    error_cues: Mapping[str, Any] | None = None,
 ) -> None:
     from khitab.evaluation.report import write_reports
 
@@ -266,7 +281,7 @@ def write_outputs(
         for name, s in scored.items():
             for row in prediction_rows(s):
                 handle.write(json.dumps({"dataset": name, **row}, ensure_ascii=False) + "\n")
-    write_reports(directory, metrics, scored, other_scored, top_k)
+    write_reports(directory, metrics, scored, other_scored, top_k, error_cues)
 
 
 def prediction_rows(scored: Scored) -> list[dict[str, Any]]:

@@ -40,9 +40,16 @@ class Para:
 
 
 @dataclass
+class Marked:
+    """A text cell with marked pieces (cue words): (piece, marked) in order."""
+
+    pieces: list[tuple[str, bool]]
+
+
+@dataclass
 class Table:
     headers: list[str]
-    rows: list[list[str]]
+    rows: list[list[str | Marked]]
     text_columns: set[int] = field(default_factory=set)  # Arabic text: right-to-left, wrapped
 
 
@@ -82,11 +89,33 @@ def shorten(text: str, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def marked(text: str, spans: Sequence[tuple[int, int]], limit: int = TEXT_LIMIT) -> str | Marked:
+    """``shorten(text)`` with ``spans`` (offsets into ``text``) marked; plain without spans."""
+    if not spans:
+        return shorten(text, limit)
+    pieces, cursor = [], 0
+    for start, end in sorted(spans):
+        pieces += [(text[cursor:start], False), (text[start:end], True)]
+        cursor = end
+    pieces.append((text[cursor:], False))
+    out, used = [], 0
+    for k, (piece, is_cue) in enumerate(pieces):
+        piece = re.sub(r"\s+", " ", piece)
+        piece = piece.lstrip() if k == 0 else piece.rstrip() if k == len(pieces) - 1 else piece
+        if used + len(piece) >= limit:
+            out.append((piece[:max(limit - 1 - used, 0)] + "…", is_cue))
+            break
+        out.append((piece, is_cue))
+        used += len(piece)
+    return Marked([(p, m) for p, m in out if p])
+
+
 # --- content -----------------------------------------------------------------------------
 
 
 def build_blocks(
-    metrics: dict, scored: Mapping[str, Any], other_scored: Mapping[str, Any], top_k: int = 10
+    metrics: dict, scored: Mapping[str, Any], other_scored: Mapping[str, Any], top_k: int = 10,
+    error_cues: Mapping[str, Mapping] | None = None,
 ) -> list[Block]:
     model = metrics["model"]
     all_labels = model["labels"]
@@ -106,7 +135,8 @@ def build_blocks(
     if "compare" in metrics:
         blocks += comparison_blocks(metrics)
     for name, s in scored.items():
-        blocks += dataset_blocks(name, metrics["datasets"][name], s, other_scored.get(name), all_labels, top_k)
+        blocks += dataset_blocks(name, metrics["datasets"][name], s, other_scored.get(name), all_labels, top_k,
+                                 (error_cues or {}).get(name))
     return blocks
 
 
@@ -167,7 +197,8 @@ def comparison_blocks(metrics: dict) -> list[Block]:
     ]
 
 
-def dataset_blocks(name: str, d: dict, s, other, all_labels: Sequence[str], top_k: int) -> list[Block]:
+def dataset_blocks(name: str, d: dict, s, other, all_labels: Sequence[str], top_k: int,
+                   cues: Mapping[tuple[int, int], list] | None = None) -> list[Block]:
     key = slug(name)
     absent = [label for label in all_labels if label not in d["labels"]]
     blocks: list[Block] = [
@@ -197,7 +228,9 @@ def dataset_blocks(name: str, d: dict, s, other, all_labels: Sequence[str], top_
     ]
     for group, values in d.get("breakdown", {}).items():
         blocks += [Heading(3, f"By {group}"), breakdown_table(values, s.labels)]
-    blocks += error_blocks(s, top_k)
+    if d.get("faithfulness"):
+        blocks += faithfulness_blocks(d["faithfulness"])
+    blocks += error_blocks(s, top_k, cues)
     return blocks
 
 
@@ -239,9 +272,28 @@ def top_errors(s, j: int, top_k: int) -> tuple[list[int], list[int]]:
     return fp.tolist(), fn.tolist()
 
 
-def error_blocks(s, top_k: int) -> list[Block]:
+def faithfulness_blocks(f: dict) -> list[Block]:
+    """ERASER faithfulness of the cue spans of flagged positives (``--faithfulness``)."""
+    rows = [[label, str(m["n"]), num(m["comprehensiveness"]), num(m["random_comprehensiveness"]),
+             num(m["sufficiency"])] for label, m in f["labels"].items()]
+    rows.append(["(all)", str(f["n"]), num(f["comprehensiveness"]), num(f["random_comprehensiveness"]),
+                 num(f["sufficiency"])])
+    return [
+        Heading(3, "Faithfulness of cue spans"),
+        Para(f"Cue spans of {f['with_cues']} of {f['sampled']} sampled flagged positives (of "
+             f"{f['flagged_positives']}). Comprehensiveness: probability drop without the cues; random: the "
+             f"drop without random spans of the same lengths ({f['draws']} draws, seed {f['seed']}); "
+             "sufficiency: the drop keeping only the cues (lower is better)."),
+        Table(["label", "n", "comprehensiveness", "random comprehensiveness", "sufficiency"], rows),
+    ]
+
+
+def error_blocks(s, top_k: int, cues: Mapping[tuple[int, int], list] | None = None) -> list[Block]:
+    """The top false positives and negatives; with ``cues`` ((row, label column) -> spans of
+    the shown text) their cue words marked."""
     if top_k <= 0:
         return []
+    cues = cues or {}
     headers = ["label", "score", "row", "text"] + (["highest-scoring sentence"] if s.evidence else [])
     columns = {3, 4} if s.evidence else {3}
     blocks: list[Block] = []
@@ -249,9 +301,11 @@ def error_blocks(s, top_k: int) -> list[Block]:
         rows = []
         for j, label in enumerate(s.labels):
             for i in top_errors(s, j, top_k)[pick]:
-                row = [label, f"{s.probs[i, j]:.3f}", s.dataset.where[i], shorten(s.dataset.examples[i].text)]
+                spans = cues.get((i, j), [])
+                text = s.dataset.examples[i].text
+                row = [label, f"{s.probs[i, j]:.3f}", s.dataset.where[i], marked(text, [] if s.evidence else spans)]
                 if s.evidence:
-                    row.append(shorten(s.evidence[i][j]))
+                    row.append(marked(s.evidence[i][j], spans))
                 rows.append(row)
         blocks.append(Heading(3, f"Top {kind} (up to {top_k} per label)"))
         blocks.append(Table(headers, rows, columns) if rows else Para(f"No {kind}."))
@@ -274,8 +328,8 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
             body = "".join(
                 "<tr>"
                 + "".join(
-                    f'<td class="ar" dir="rtl">{html.escape(c)}</td>' if k in block.text_columns
-                    else f"<td>{html.escape(c)}</td>"
+                    f'<td class="ar" dir="rtl">{_html_cell(c)}</td>' if k in block.text_columns
+                    else f"<td>{_html_cell(c)}</td>"
                     for k, c in enumerate(row)
                 )
                 + "</tr>"
@@ -293,8 +347,20 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
     return template.substitute(title=html.escape(title), body="\n".join(parts))
 
 
-def _md_cell(text: str) -> str:
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|") or " "
+def _html_cell(cell: str | Marked) -> str:
+    if isinstance(cell, Marked):
+        return "".join(f"<mark>{html.escape(p)}</mark>" if m else html.escape(p) for p, m in cell.pieces)
+    return html.escape(cell)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _md_cell(cell: str | Marked) -> str:
+    if isinstance(cell, Marked):  # pieces are already one-line
+        return "".join(f"**{_md_escape(p.strip())}**" if m else _md_escape(p) for p, m in cell.pieces)
+    return _md_escape(" ".join(cell.split())) or " "
 
 
 def render_markdown(blocks: Sequence[Block], plots_dir: str = "plots") -> str:
@@ -316,10 +382,12 @@ def render_markdown(blocks: Sequence[Block], plots_dir: str = "plots") -> str:
 
 
 def write_reports(
-    directory: Path, metrics: dict, scored: Mapping[str, Any], other_scored: Mapping[str, Any], top_k: int = 10
+    directory: Path, metrics: dict, scored: Mapping[str, Any], other_scored: Mapping[str, Any], top_k: int = 10,
+    error_cues: Mapping[str, Mapping] | None = None,
 ) -> list[Path]:
-    """Write report.html, report.md and plots/*.png into ``directory``."""
-    blocks = build_blocks(metrics, scored, other_scored, top_k)
+    """Write report.html, report.md and plots/*.png into ``directory``; ``error_cues``
+    (dataset -> (row, label column) -> cue spans) marks the error lists' cue words."""
+    blocks = build_blocks(metrics, scored, other_scored, top_k, error_cues)
     plots = directory / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     for block in blocks:

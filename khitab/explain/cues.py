@@ -84,6 +84,15 @@ def occlusion_cues(
     return run_search(search, model.predict_proba, len(model.labels))
 
 
+def documents_cues(
+    model, requests: Sequence[CueRequest], top_k: int = TOP_K, min_weight: float = MIN_WEIGHT,
+    max_words: int = MAX_WORDS,
+) -> list[dict[str, list[Cue]]]:
+    """``occlusion_cues`` for requests that carry their own documents."""
+    return run_search(cue_search(model.labels, requests, top_k, min_weight, max_words), model.predict_proba,
+                      len(model.labels))
+
+
 async def occlusion_cues_async(
     labels: Sequence[str], predict: Callable[[list[str]], Awaitable[np.ndarray]], requests: Sequence[CueRequest],
     top_k: int = TOP_K, min_weight: float = MIN_WEIGHT, max_words: int = MAX_WORDS,
