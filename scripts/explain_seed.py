@@ -36,9 +36,18 @@ def main() -> None:
     began = time.perf_counter()
     scored = model.score_document(document)
     scoring = time.perf_counter() - began
+    calls: list[int] = []
+    predict = model.predict_proba
+
+    def counted(texts):  # what explaining costs in model inputs, independent of the machine
+        calls.append(len(texts))
+        return predict(texts)
+
+    model.predict_proba = counted
     began = time.perf_counter()
     rows = explain_document(model, document, scored, max_words=args.max_words)
     explaining = time.perf_counter() - began
+    model.predict_proba = predict
     flagged = [row for row in rows if row["flagged"]]
     for row in flagged:
         print(json.dumps({k: row[k] for k in row if k not in ("doc_id", "sentence")}, ensure_ascii=False))
@@ -51,6 +60,7 @@ def main() -> None:
         "exhaustive": args.exhaustive,
         "scoring_s": round(scoring, 2), "explain_extra_s": round(explaining, 2),
         "explain_extra_s_per_flagged": round(explaining / max(1, len(flagged)), 2),
+        "explain_calls": len(calls), "explain_variants": sum(calls),
         "faithfulness": faithfulness(model, rationales, seed=0),
     }, ensure_ascii=False, indent=1))
 
