@@ -23,7 +23,7 @@ _SOUND = {
         هتف يهتف - | كتب - - | گال يگول - | رفض يرفض رافض | انتقد ينتقد منتقد | طالب يطالب مطالب |
         ندد يندد مندد | ادان يدين -""",
     "weak": """زاد - - | ذكر - - | نقل ينقل ناقل | اعتبر يعتبر معتبر | كشف يكشف كاشف | لفت يلفت لافت |
-        تابع - - | حكي يحكي -""",
+        تابع - - | حكي يحكي - | رد يرد - | نشر ينشر -""",
 }
 # Defective verbs (final weak letter) conjugate irregularly: their forms are listed whole.
 _DEFECTIVE = {
@@ -43,6 +43,9 @@ _STOPS = frozenset("""
     راح رح رايح بدنا بدي لازم والله احنا نحن انا انت انتم انتو هذا هذه هاي هذول اذا لو
 """.split())  # the second line: direct speech starting without quotes, often in dialect
 MAX_SPEAKER_WORDS = 6
+# A weak verb's complementizer may follow a long subject ("واعتبر بلاغ صادر عن اجتماع المكتب
+# المركزي للجمعية أن ..."): it counts within this many words.
+COMPLEMENT_WINDOW = 10
 _COMPLEMENT_MIN = 4  # letters after a ب/ل prefix that make a word a complement
 
 
@@ -173,11 +176,21 @@ def _strip_wa(word: str) -> str:
 
 def _complement_follows(document: str, words: list[Span], folded: list[str], i: int) -> bool:
     """A complementizer within the next words, or a colon or quote right after the verb's phrase."""
-    following = folded[i + 1:i + 1 + MAX_SPEAKER_WORDS + 1]
+    following = folded[i + 1:i + 1 + COMPLEMENT_WINDOW]
     if any(w in COMPLEMENTIZERS for w in following):
         return True
     gap_end = words[i + 1].start if i + 1 < len(words) else len(document)
-    return any(ch in ':"«“”' for ch in document[words[i].end:gap_end])
+    if any(ch in ':"«“”' for ch in document[words[i].end:gap_end]):
+        return True
+    # "يرد على ترامب: كن حذرا": a colon closing the verb's short phrase, no punctuation before it
+    last = min(len(words) - 1, i + MAX_SPEAKER_WORDS)
+    stop = words[last + 1].start if last + 1 < len(words) else len(document)
+    for ch in document[words[i].end:stop]:
+        if ch in ":：":
+            return True
+        if ch in ".!?؟،,;؛\"«»“”":
+            return False
+    return False
 
 
 def speaker_after(document: str, words: list[Span], first: int, lam_prefix: bool = False) -> Span | None:

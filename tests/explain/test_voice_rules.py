@@ -79,3 +79,17 @@ def test_colon_speech_runs_from_the_colon_to_the_sentence_end():
     text = "الرئاسة: سنرد بقوة"
     speech = colon_speech(text, 0, len(text), word_spans(text))
     assert (speech.start, speech.end, speech.speaker.text) == (8, len(text), "الرئاسة")
+
+
+def test_a_colon_closing_a_weak_verbs_short_phrase_quotes():
+    assert _voice("رئيس البلدية يرد على المعارضين: اصبروا قليلا") == ("quoted", "رئيس البلدية")
+
+
+def test_a_weak_verbs_complementizer_may_follow_a_long_subject():
+    text = "واعتبر تقرير صادر عن لجنة الرقابة المالية في الوزارة أن العقود مخالفة للقانون"
+    assert _voice(text)[0] == "reported"
+
+
+def test_a_paper_publishing_a_claim_reports_it():
+    assert _voice("نشرت مجلة رياضية أن المدرب سيرحل في الصيف")[0] == "reported"
+    assert _voice("نشرت الفرقة صورا جديدة من الحفل")[0] == "author"  # no claim: publishing only
