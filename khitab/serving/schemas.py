@@ -123,9 +123,13 @@ def _explanation_fields() -> dict[str, Any]:
 
 
 Row = create_model(
-    "Row", __doc__="The project's output row (README, \"Output schema\"): ``SentenceScore.to_row()``, plus "
-                   "cues, voice, speaker and targets when explained.",
-    **_sentence_score_fields(), **_explanation_fields(),
+    "Row", __doc__="The project's output row (README, \"Output schema\"): ``SentenceScore.to_row()``.",
+    **_sentence_score_fields(),
+)
+ExplainedRow = create_model(
+    "ExplainedRow", __base__=Row, __doc__="A row; with ``explain``, a flagged one also has cues, voice, speaker "
+                                          "(and sectarian targets). Unexplained rows have none of these keys.",
+    **_explanation_fields(),
 )
 
 
@@ -133,12 +137,19 @@ class ScoreResponse(BaseModel):
     model: str
     model_version: str
     request_id: str
-    rows: list[Row]
+    rows: list[ExplainedRow]
     warnings: list[Warning_]
 
 
 class EvidenceRow(Row):
     labels: list[str] = Field(description="The triggered labels this sentence is evidence for.")
+
+
+ExplainedEvidenceRow = create_model(
+    "ExplainedEvidenceRow", __base__=EvidenceRow,
+    __doc__="Evidence; with ``explain`` (or the policy's ``reported_max_action``) it carries the explanation.",
+    **_explanation_fields(),
+)
 
 
 class DecisionOut(BaseModel):
@@ -147,7 +158,7 @@ class DecisionOut(BaseModel):
     labels: list[str]
     label_actions: dict[str, str]
     scores: dict[str, float]
-    evidence: list[EvidenceRow]
+    evidence: list[ExplainedEvidenceRow]
     warnings: list[Warning_]
     model: str
     model_version: str
