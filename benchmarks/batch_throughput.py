@@ -154,16 +154,19 @@ def timed(fn, *args):
 
 def profile_runner(scorer, sentences: list[str]) -> dict[str, float]:
     """Where a torch/ONNX run's time goes: tokenization, padding, forward passes."""
-    from khitab.inference.backends import pad_batch, plan_batches
+    from khitab.models.runtime import pad_batch, plan_batches
 
+    model = scorer.model
+    model.use_backend(scorer.options)
+    runtime, engine = model.runtime, model.runtime.engine(model)
     t0 = time.perf_counter()
-    ids = scorer.encode(sentences)
+    ids = runtime.encode(model, sentences)
     t1 = time.perf_counter()
-    batches = plan_batches([len(x) for x in ids], scorer.max_tokens, scorer.max_batch)
-    padded_batches = [pad_batch([ids[i] for i in b], scorer.input_names, scorer.pad_id) for b in batches]
+    batches = plan_batches([len(x) for x in ids], runtime.options.max_tokens, runtime.options.max_batch)
+    padded_batches = [pad_batch([ids[i] for i in b], runtime.input_names, runtime.pad_id) for b in batches]
     t2 = time.perf_counter()
     for batch in padded_batches:
-        scorer.engine(batch)
+        engine(batch)
     t3 = time.perf_counter()
     real = sum(len(x) for x in ids)
     padded = sum(b["input_ids"].size for b in padded_batches)
@@ -175,17 +178,20 @@ def onnx_op_profile(scorer, sentences: list[str], threads: int) -> dict[str, flo
     """Microseconds per operator type over one pass, from ONNX Runtime's own profiler."""
     import onnxruntime as ort
 
-    from khitab.inference.backends import pad_batch, plan_batches
+    from khitab.models.runtime import pad_batch, plan_batches
 
+    model = scorer.model
+    model.use_backend(scorer.options)
+    runtime = model.runtime
     options = ort.SessionOptions()
     options.enable_profiling = True
     options.intra_op_num_threads = threads
     options.profile_file_prefix = str(Path(tempfile.mkdtemp()) / "ort")
-    session = ort.InferenceSession(str(scorer.engine.path), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(runtime.graph), options, providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
-    ids = scorer.encode(sentences)
-    for batch in plan_batches([len(x) for x in ids], scorer.max_tokens, scorer.max_batch):
-        padded = pad_batch([ids[i] for i in batch], scorer.input_names, scorer.pad_id)
+    ids = runtime.encode(model, sentences)
+    for batch in plan_batches([len(x) for x in ids], runtime.options.max_tokens, runtime.options.max_batch):
+        padded = pad_batch([ids[i] for i in batch], runtime.input_names, runtime.pad_id)
         session.run(None, {n: padded[n] for n in names})
     trace = json.loads(Path(session.end_profiling()).read_text())
     per_op: dict[str, float] = {}
@@ -274,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         before = rss_mib()
         scorer, startup = timed(lambda b=backend, q=quantize: SentenceScorer(
             model, backend=b, quantize=q, device="cpu", max_tokens=args.max_tokens, max_batch=args.max_batch,
-            threads=args.threads, cache_dir=work / "onnx"))
+            threads=args.threads, cache_dir=work / "onnx", shortcut=True))
         scorers[name] = scorer
         gc.collect()
         resident[name] = rss_mib() - before
@@ -367,7 +373,7 @@ def report(results, baseline, sweep, best_bs, profiles, gpu_rows, sentences, len
         f"- Versions: torch {torch.__version__}, transformers {transformers.__version__}, "
         f"onnxruntime {onnxruntime.__version__}. Runner: max {args.max_tokens} padded tokens / "
         f"{args.max_batch} sentences per batch; the last layer computed for [CLS] only (exact, see "
-        "khitab/inference/fastpath.py).",
+        "khitab/models/fastpath.py).",
         f"- Timing: steady state after warm-up; {args.rounds} interleaved rounds over slices of {args.slice} "
         "sentences, each engine's fastest run per slice summed (filters other load on the shared cores). "
         "Start-up (model load, ONNX export + optimisation or quantisation, session) is apart. Memory: "

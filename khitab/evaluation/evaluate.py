@@ -20,6 +20,7 @@ from khitab.data.dataset import label_matrices
 from khitab.evaluation.bootstrap import DEFAULT_RESAMPLES, LEVEL, label_intervals, paired_difference, resample_counts
 from khitab.evaluation.datasets import BREAKDOWN_FIELDS, EvalDataError, EvalDataset
 from khitab.evaluation.metrics import dataset_metrics, known_rows
+from khitab.extras import require
 from khitab.models.base import SentenceClassifier, flagged_labels, split_documents
 
 UNITS = ("sentence", "document")
@@ -273,6 +274,7 @@ def write_outputs(
     directory: Path, metrics: dict, scored: Mapping[str, Scored], other_scored: Mapping[str, Scored], top_k: int,
     error_cues: Mapping[str, Any] | None = None,
 ) -> None:
+    require("report", "matplotlib")
     from khitab.evaluation.report import write_reports
 
     directory.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from khitab.errors import BundleError, OptionError
-from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS, SentenceScorer, model_key
+from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS, SentenceScorer
 from khitab.inference.readers import Record, count_rows, detect_format, read_records
 from khitab.inference.writers import OUTPUT_FORMATS, ChunkStore, RowFormat, default_errors_path
 from khitab.models.base import SentenceClassifier, SentenceScore, flagged_labels, score_documents
@@ -109,7 +109,6 @@ def run_batch(
     output: Path | str,
     model: SentenceClassifier,
     *,
-    model_path: Path | str | None = None,
     text_field: str = "text",
     id_field: str = "id",
     input_format: str | None = None,
@@ -144,10 +143,10 @@ def run_batch(
         raise OptionError("--explain writes nested fields: it needs --level sentence and JSONL output")
 
     started = time.perf_counter()
-    cache_dir = Path(model_path) / "onnx" if model_path is not None else None
+    # ONNX exports go to the user cache (never into the bundle, which stays as shipped)
     scorer = SentenceScorer(model, backend=backend, quantize=quantize, device=device, max_tokens=max_tokens,
-                            max_batch=max_batch, threads=threads, cache_dir=cache_dir, log=log)
-    version = model_key(model) if getattr(model, "kind", "") == "encoder" else model.version
+                            max_batch=max_batch, threads=threads, log=log)
+    version = model.runtime_version
     template = row_template(level, scorer.labels, model.name, version, top_k)
     settings = {
         **input_fingerprint(input_path),

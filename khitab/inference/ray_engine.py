@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from khitab.extras import require
 from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS
 from khitab.inference.batch import Summary, row_template, score_chunk
 from khitab.inference.inputs import InputError
@@ -34,15 +35,14 @@ class RayScorer:
     def __init__(self, model_path: str, text_field: str, id_field: str, level: str, backend: str,
                  quantize: str | None, device: str, top_k: int, max_tokens: int, max_batch: int,
                  threads: int | None):
-        from khitab.inference.backends import SentenceScorer, model_key
+        from khitab.inference.backends import SentenceScorer
         from khitab.models.bundle import load_model
 
         model = load_model(model_path)
         self.scorer = SentenceScorer(model, backend=backend, quantize=quantize, device=device,
-                                     max_tokens=max_tokens, max_batch=max_batch, threads=threads,
-                                     cache_dir=Path(model_path) / "onnx")
+                                     max_tokens=max_tokens, max_batch=max_batch, threads=threads)
         self.name = model.name
-        self.version = model_key(model) if model.kind == "encoder" else model.version
+        self.version = model.runtime_version
         self.text_field, self.id_field, self.level, self.top_k = text_field, id_field, level, top_k
         self.schema = unified_schema(row_template(level, self.scorer.labels, self.name, self.version, top_k))
 
@@ -91,12 +91,9 @@ def run_ray(
     """Score a Parquet input on Ray; returns the same :class:`Summary` as the local runner."""
     import time
 
-    try:
-        import ray
-        import ray.data
-        from ray.data.expressions import col
-    except ImportError as exc:  # pragma: no cover - ray is a dependency
-        raise InputError("the ray engine needs `pip install 'ray[data]'`") from exc
+    ray = require("ray", "ray")
+    require("ray", "ray.data")
+    from ray.data.expressions import col
 
     remote = "://" in str(input_path)
     if not remote and not str(input_path).endswith((".parquet", ".pq")) and not Path(input_path).is_dir():
@@ -117,14 +114,13 @@ def run_ray(
     context.enable_progress_bars = False
 
     # One export on the driver, so actors never race to build the same ONNX graph.
-    from khitab.inference.backends import SentenceScorer, model_key
+    from khitab.inference.backends import SentenceScorer
     from khitab.models.bundle import load_model
 
     model = load_model(model_path)
     if backend == "onnx":
-        SentenceScorer(model, backend=backend, quantize=quantize, device="cpu",
-                       cache_dir=Path(model_path) / "onnx", log=log)
-    version = model_key(model) if model.kind == "encoder" else model.version
+        SentenceScorer(model, backend=backend, quantize=quantize, device="cpu", log=log)
+    version = model.runtime_version
     startup = time.perf_counter() - started
 
     dataset = ray.data.read_parquet(str(input_path))

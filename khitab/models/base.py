@@ -159,6 +159,12 @@ class SentenceClassifier(ABC):
     def save_weights(self, directory: Path) -> dict[str, Any]:
         """Write kind-specific files; return the manifest entries needed to load them."""
 
+    def use_backend(self, options) -> list[str]:
+        """Run every encoder inside this model with ``options`` (a ``models.runtime.RuntimeOptions``:
+        torch or ONNX, fp32 or int8); returns the engines' names, one per encoder. A model
+        without an encoder has nothing to choose and returns []."""
+        return []
+
     def threshold_vector(self) -> np.ndarray:
         return np.array([self.thresholds.get(label, 0.5) for label in self.labels])
 
@@ -180,6 +186,11 @@ class SentenceClassifier(ABC):
     @property
     def version(self) -> str:
         return str(self.metadata.get("version", "unversioned"))
+
+    @property
+    def runtime_version(self) -> str:
+        """The version batch outputs record (an encoder without one: a digest of its weights)."""
+        return self.version
 
 
 def manifest_fields(manifest: dict[str, Any]) -> dict[str, Any]:

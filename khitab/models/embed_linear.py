@@ -12,7 +12,6 @@ import numpy as np
 import torch
 
 from khitab.models.base import manifest_fields
-from khitab.models.batching import length_sorted_forward
 from khitab.models.pretrained import resolve_pretrained
 from khitab.models.pretrained_input import PretrainedTextClassifier
 
@@ -26,6 +25,20 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return torch.nn.functional.normalize(pooled, dim=-1)
 
 
+class MeanPooled(torch.nn.Module):
+    """The encoder's forward ending in the e5 sentence embedding (for the runtime's engines)."""
+
+    def __init__(self, encoder):
+        super().__init__()
+        self.encoder = encoder
+        self.config = encoder.config
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        return mean_pool(self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state,
+                         attention_mask)
+
+
 @dataclass
 class EmbedLinearClassifier(PretrainedTextClassifier):
     encoder: Any = None
@@ -34,15 +47,16 @@ class EmbedLinearClassifier(PretrainedTextClassifier):
 
     kind: ClassVar[str] = "embed_linear"
 
+    def network(self):
+        return self.encoder
+
+    def forward_module(self, shortcut: bool = True, network=None):
+        return MeanPooled(self.encoder if network is None else network)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), hidden) unit vectors; batches sorted by length, input order kept."""
-        encoded = self.tokenize(texts)
         self.encoder.eval()
-
-        def forward(batch):
-            return mean_pool(self.encoder(**batch).last_hidden_state, batch["attention_mask"])
-
-        return length_sorted_forward(self.tokenizer, encoded, self.batch_size, self.encoder.config.hidden_size, forward)
+        return self.forward_rows(texts, self.encoder.config.hidden_size)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed(texts) @ self.coef.T + self.intercept

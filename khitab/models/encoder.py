@@ -18,9 +18,10 @@ import numpy as np
 import torch
 
 from khitab.models.base import manifest_fields
-from khitab.models.batching import length_sorted_forward
+from khitab.models.fastpath import fast_module
 from khitab.models.pretrained import resolve_pretrained
 from khitab.models.pretrained_input import PretrainedTextClassifier
+from khitab.models.runtime import model_key
 
 HF_DIR = "hf"
 ADAPTER_DIR = "adapter"
@@ -37,14 +38,19 @@ class EncoderClassifier(PretrainedTextClassifier):
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
+    @property
+    def runtime_version(self) -> str:
+        return model_key(self)
+
+    def network(self):
+        return self.model
+
+    def forward_module(self, shortcut: bool = True, network=None):
+        return fast_module(self.model if network is None else network, shortcut)
+
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         self.model.eval()
-        device = self.device
-
-        def forward(batch):
-            return self.model(**{k: v.to(device) for k, v in batch.items()}).logits
-
-        return length_sorted_forward(self.tokenizer, self.tokenize(texts), self.batch_size, len(self.labels), forward)
+        return self.forward_rows(texts, len(self.labels))
 
     def save_weights(self, directory: Path) -> dict[str, Any]:
         if self.base is not None and hasattr(self.model, "peft_config"):

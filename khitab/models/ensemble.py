@@ -35,6 +35,10 @@ class EnsembleClassifier(SentenceClassifier):
             stacked.append(member.predict_proba(texts)[:, order])
         return np.stack(stacked)
 
+    def use_backend(self, options) -> list[str]:
+        """Every encoder member runs on ``options``; the other members keep their own scoring."""
+        return [name for member in self.members for name in member.use_backend(options)]
+
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         weights = np.asarray(self.weights, dtype=np.float64)
         mean = np.tensordot(weights / weights.sum(), self.member_probabilities(texts), axes=1)

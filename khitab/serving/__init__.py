@@ -13,7 +13,12 @@ Sentences of concurrent requests are scored in shared forward passes
 it sent a well-formed one); every error body is ``{"error": CODE, "detail": ..., "request_id": ...}``
 and never holds a stack trace (those go to the server log with the request id).
 """
-from khitab.serving.app import create_app, serve
-from khitab.serving.runtime import ServiceLimits
+from khitab.extras import SERVE_MODULES, require
+
+for _module in SERVE_MODULES:  # before the imports below: a missing extra is one clear line
+    require("serve", _module)
+
+from khitab.serving.app import create_app, serve  # noqa: E402
+from khitab.serving.runtime import ServiceLimits  # noqa: E402
 
 __all__ = ["ServiceLimits", "create_app", "serve"]

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from khitab.cli import app
 from khitab.errors import OptionError
-from khitab.inference.backends import SentenceScorer, plan_batches
+from khitab.inference.backends import SentenceScorer
 from khitab.inference.batch import run_batch
 from khitab.models.bundle import BundleError, load_model
 from tests.conftest import SEED_TEXT, TINY_CORPUS
@@ -57,7 +57,7 @@ def test_sentence_rows_equal_score_document_and_nothing_is_lost(tiny_bundle, tmp
     model = load_model(tiny_bundle)
     rows = documents()
     source = write_jsonl(tmp_path / "in.jsonl", rows, bad_utf8_at=20)
-    summary = run_batch(source, tmp_path / "out.jsonl", model, model_path=tiny_bundle, chunk_rows=7, progress=False)
+    summary = run_batch(source, tmp_path / "out.jsonl", model, chunk_rows=7, progress=False)
     assert read_jsonl(tmp_path / "out.jsonl") == expected_rows(model, rows)
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
     assert [(e["id"], e["reason"].split(" (")[0].split(" at ")[0]) for e in errors] == [
@@ -153,11 +153,11 @@ def test_onnx_parity_fp32_and_int8_and_the_export_is_cached(tiny_encoder_bundle)
     reference = model.predict_proba(sentences)
     fp32 = SentenceScorer(model, backend="onnx", cache_dir=tiny_encoder_bundle / "onnx")
     graph = tiny_encoder_bundle / "onnx" / model.version / "model.opt.onnx"
-    assert graph.is_file() and fp32.engine.path == graph
+    assert graph.is_file() and model.runtime.graph == graph
     assert np.max(np.abs(fp32.probabilities(sentences) - reference)) <= 1e-4
     assert fp32.parity(sentences) <= 1e-4
     int8 = SentenceScorer(model, backend="onnx", quantize="int8", cache_dir=tiny_encoder_bundle / "onnx")
-    assert int8.engine.path.name == "model.int8.onnx"
+    assert model.runtime.graph.name == "model.int8.onnx"
     assert 0 < int8.parity(sentences) <= 0.02
     stamp = graph.stat().st_mtime_ns
     SentenceScorer(model, backend="onnx", cache_dir=tiny_encoder_bundle / "onnx")
@@ -169,16 +169,6 @@ def test_onnx_is_for_encoders_only(tiny_bundle):
         SentenceScorer(load_model(tiny_bundle), backend="onnx")
     with pytest.raises(OptionError, match="add --backend onnx"):
         SentenceScorer(load_model(tiny_bundle), quantize="int8")
-
-
-def test_batches_are_length_sorted_and_bounded():
-    lengths = [5, 80, 7, 6, 40, 41, 79, 5]
-    batches = plan_batches(lengths, max_tokens=100, max_batch=3)
-    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
-    for batch in batches:
-        assert len(batch) <= 3 and len(batch) * max(lengths[i] for i in batch) <= 100 or len(batch) == 1
-    flat = [lengths[i] for b in batches for i in b]
-    assert flat == sorted(flat)
 
 
 def test_cli_batch(tiny_bundle, tmp_path):

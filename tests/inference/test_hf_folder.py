@@ -47,13 +47,13 @@ def test_plain_hf_folder_equals_the_transformers_pipeline(tmp_path, multi_label)
     assert np.max(np.abs(model.predict_proba(sentences) - expected)) <= 1e-5  # the Python API too
     for backend in ("torch", "onnx"):
         scorer = SentenceScorer(model, backend=backend, cache_dir=tmp_path / "onnx", max_tokens=96, max_batch=5)
-        assert scorer.activation == ("sigmoid" if multi_label else "softmax")
+        assert scorer.model.activation == ("sigmoid" if multi_label else "softmax")
         assert np.max(np.abs(scorer.probabilities(sentences) - expected)) <= 1e-5, backend
 
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": s}, ensure_ascii=False) + "\n"
                               for i, s in enumerate(sentences[:5])), encoding="utf-8")
-    run_batch(source, tmp_path / "out.jsonl", model, model_path=folder, progress=False)
+    run_batch(source, tmp_path / "out.jsonl", model, progress=False)
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["text"] for r in rows] == sentences[:5]  # one sentence each
     got = np.array([[r["scores"][label] for label in LABELS] for r in rows])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from khitab.inference import fastpath
-from khitab.inference.fastpath import ClsOnlyLastLayer, LogitsOnly, fast_module
+from khitab.models import fastpath
+from khitab.models.fastpath import ClsOnlyLastLayer, LogitsOnly, fast_module
 from tests.inference.test_hf_folder import CORPUS, hf_folder
 
 
@@ -40,7 +40,7 @@ def test_without_a_public_mask_builder_the_model_runs_its_own_forward_with_one_w
         classifier, monkeypatch, caplog):
     model, batch = classifier
     monkeypatch.setattr(fastpath, "_public_mask_builder", lambda: None)
-    with caplog.at_level(logging.WARNING, logger="khitab.inference.fastpath"):
+    with caplog.at_level(logging.WARNING, logger="khitab.models.fastpath"):
         module = fast_module(model)
     assert isinstance(module, LogitsOnly)
     assert len(caplog.records) == 1 and "create_bidirectional_mask" in caplog.records[0].getMessage()
