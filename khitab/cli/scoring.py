@@ -65,7 +65,9 @@ def batch(
     input_format: Annotated[Optional[str], typer.Option(help="jsonl|csv|parquet|txt (default: from INPUT).")] = None,
     level: Annotated[str, typer.Option(help="sentence: a row per sentence; document: max per label.")] = "sentence",
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run (same --output).")] = False,
-    backend: Annotated[str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU).")] = "torch",
+    backend: Annotated[
+        str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU), for every encoder in the model.")
+    ] = "torch",
     quantize: Annotated[Optional[str], typer.Option(help="int8: dynamic int8 quantisation (onnx backend).")] = None,
     device: Annotated[str, typer.Option(help="auto (GPU with bf16 when present), cpu or cuda.")] = "auto",
     chunk_rows: Annotated[int, typer.Option(min=1, help="Input rows per resumable chunk.")] = 1000,
@@ -108,7 +110,7 @@ def batch(
             from khitab.inference.batch import run_batch
 
             summary = run_batch(
-                input, output, classifier, model_path=path, text_field=text_field, id_field=id_field,
+                input, output, classifier, text_field=text_field, id_field=id_field,
                 input_format=input_format, output_format=format, level=level, resume=resume, backend=backend,
                 quantize=quantize, device=device, chunk_rows=chunk_rows, max_tokens=max_tokens,
                 max_batch=batch_size, threads=threads, top_k=top, errors_path=errors, progress=not quiet, log=log,

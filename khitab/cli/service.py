@@ -41,14 +41,15 @@ def serve(
     """Serve scoring and moderation over HTTP (FastAPI on uvicorn) until SIGINT/SIGTERM."""
     from khitab.cli.reviews import store_errors
     from khitab.moderation import load_policy
-    from khitab.serving import ServiceLimits, create_app
-    from khitab.serving import serve as run_server
 
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
-    with user_errors():  # a bad policy is a PolicyError, a ConfigError
+    with user_errors():  # a bad policy is a PolicyError, a ConfigError; a missing [serve] extra one line
+        from khitab.serving import ServiceLimits, create_app
+        from khitab.serving import serve as run_server
+
         if enqueue_reviews and review_store is None:
             raise OptionError("--enqueue-reviews needs --review-store URL to queue into")
         loaded_policy = load_policy(policy)
