@@ -68,7 +68,9 @@ def batch(
     backend: Annotated[
         str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU), for every encoder in the model.")
     ] = "torch",
-    quantize: Annotated[Optional[str], typer.Option(help="int8: dynamic int8 quantisation (onnx backend).")] = None,
+    quantize: Annotated[
+        Optional[str], typer.Option(help="int8: 8-bit weights and activations in blocks of 32 (onnx backend).")
+    ] = None,
     device: Annotated[str, typer.Option(help="auto (GPU with bf16 when present), cpu or cuda.")] = "auto",
     chunk_rows: Annotated[int, typer.Option(min=1, help="Input rows per resumable chunk.")] = 1000,
     max_tokens: Annotated[int, typer.Option(min=1, help="Padded tokens per forward batch.")] = 4096,

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 from khitab import load_model
@@ -72,6 +73,9 @@ def test_batch_scorer_runs_an_ensemble_on_onnx_and_checks_the_whole_of_it(tiny_b
     assert scorer.name == "ensemble-onnx-int8" and scorer.precision == "int8"
     assert 0 < scorer.parity(SENTENCES) <= scorer.tolerance
     assert sorted(p.name for p in Path(tiny_encoder_bundle).rglob("*")) == before  # nothing written into the bundle
-    assert list((tmp_path / "cache").rglob("model.int8.onnx"))
+    graphs = list((tmp_path / "cache").rglob("model.int8.onnx"))
+    assert len(graphs) == 1
+    ops = {node.op_type for node in onnx.load(str(graphs[0])).graph.node}
+    assert "MatMulNBits" in ops and "MatMulInteger" not in ops  # block-wise int8, not per-tensor dynamic
     with pytest.raises(BundleError, match="onnx backend runs encoder models"):
         SentenceScorer(load_model(tiny_bundle), backend="onnx")
