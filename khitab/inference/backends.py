@@ -73,8 +73,9 @@ class SentenceScorer:
 
     def parity(self, sentences: Sequence[str]) -> float | None:
         """Largest |probability − probability with every encoder on torch fp32 through its own
-        forward| over ``sentences``, for the whole model (None without an encoder)."""
-        if not self.engines:
+        forward| over ``sentences``, for the whole model (None without an encoder, and on torch
+        fp32 through the model's own forward: that is the reference itself)."""
+        if not self.engines or self.is_reference:
             return None
         if not len(sentences):
             return 0.0
@@ -82,6 +83,11 @@ class SentenceScorer:
         self.model.use_backend(REFERENCE)
         reference = self.model.predict_proba(list(sentences))
         return float(np.max(np.abs(probs - reference)))
+
+    @property
+    def is_reference(self) -> bool:
+        options = self.options
+        return options.backend == "torch" and not options.shortcut and self.precision == "fp32"
 
     @property
     def tolerance(self) -> float:

@@ -79,3 +79,10 @@ def test_batch_scorer_runs_an_ensemble_on_onnx_and_checks_the_whole_of_it(tiny_b
     assert "MatMulNBits" in ops and "MatMulInteger" not in ops  # block-wise int8, not per-tensor dynamic
     with pytest.raises(BundleError, match="onnx backend runs encoder models"):
         SentenceScorer(load_model(tiny_bundle), backend="onnx")
+
+
+def test_torch_fp32_through_the_own_forward_is_the_reference_so_has_no_parity_to_check(tiny_encoder_bundle):
+    scorer = SentenceScorer(load_model(tiny_encoder_bundle), device="cpu")
+    assert scorer.is_reference and scorer.parity(SENTENCES) is None
+    shortcut = SentenceScorer(load_model(tiny_encoder_bundle), device="cpu", shortcut=True)
+    assert not shortcut.is_reference and shortcut.parity(SENTENCES) <= 1e-4
