@@ -19,8 +19,9 @@ EXTRAS = {
     "report": "the evaluation report's plots (khitab evaluate)",
 }
 
-# what `khitab serve` imports
-SERVE_MODULES = ("fastapi", "uvicorn", "prometheus_client", "prometheus_fastapi_instrumentator")
+# what `khitab serve` imports (the service opens the review store: SQLAlchemy, Alembic)
+SERVE_MODULES = ("fastapi", "uvicorn", "prometheus_client", "prometheus_fastapi_instrumentator", "sqlalchemy",
+                 "alembic")
 
 
 class MissingExtraError(KhitabError):

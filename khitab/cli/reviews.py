@@ -13,6 +13,7 @@ import typer
 
 from khitab.cli.app import app, say, user_errors
 from khitab.errors import OptionError
+from khitab.extras import require
 
 reviews_app = typer.Typer(no_args_is_help=True,
                           help="Reviewers' verdicts out as labeled data; tasks and annotations with Label Studio.")
@@ -29,6 +30,7 @@ class ExportFormat(str, Enum):
 def store_errors(option: str, url: str) -> Iterator[None]:
     """A review store that cannot be opened (a bad URL, a missing driver, a database that does
     not answer): an ``OptionError`` naming the option and the store, in one line."""
+    require("serve", "sqlalchemy")  # the review store is part of the [serve] extra
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
