@@ -5,6 +5,7 @@ validated strictly, checked against the model's labels when a ``Moderator`` is b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -100,11 +101,14 @@ class Policy(StrictModel):
         return resolved
 
 
+@dataclass(frozen=True, slots=True)
 class ResolvedLabel:
-    __slots__ = ("name", "review", "block", "rollup")
+    """One label's policy with the defaults filled in: where it reviews, blocks and how it rolls up."""
 
-    def __init__(self, name: str, review: float, block: float | None, rollup: Rollup):
-        self.name, self.review, self.block, self.rollup = name, review, block, rollup
+    name: str
+    review: float
+    block: float | None
+    rollup: Rollup
 
     def action(self, document_score: float) -> str:
         if self.block is not None and document_score >= self.block:
