@@ -1,7 +1,7 @@
 """Human-readable output for the terminal."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -12,6 +12,12 @@ from khitab.models.base import SentenceScore
 
 
 def print_table(rows: Sequence[SentenceScore], labels: Sequence[str], title: str = "") -> None:
+    _print_scores(((row.doc_id, row.sentence, row.start, row.end, row.scores, row.flagged, row.text)
+                   for row in rows), labels, title)
+
+
+def _print_scores(rows: Iterable[tuple], labels: Sequence[str], title: str) -> None:
+    """The score table: (doc_id, sentence, start, end, scores, flagged, text cell) per row."""
     table = Table(title=title, show_lines=False)
     for column in ("doc", "#", "span"):
         table.add_column(column, no_wrap=True)
@@ -19,15 +25,9 @@ def print_table(rows: Sequence[SentenceScore], labels: Sequence[str], title: str
         table.add_column(label, justify="right", no_wrap=True)
     table.add_column("flagged", no_wrap=True)
     table.add_column("text", overflow="fold")
-    for row in rows:
-        table.add_row(
-            row.doc_id,
-            str(row.sentence),
-            f"{row.start}-{row.end}",
-            *(f"{row.scores[label]:.2f}" for label in labels),
-            ",".join(row.flagged),
-            row.text,
-        )
+    for doc_id, sentence, start, end, scores, flagged, text in rows:
+        table.add_row(doc_id, str(sentence), f"{start}-{end}", *(f"{scores[label]:.2f}" for label in labels),
+                      ",".join(flagged), text)
     Console(width=max(160, Console().width)).print(table)
 
 
@@ -46,17 +46,8 @@ def highlighted(row: dict[str, Any]) -> Text:
 
 def print_explained_table(rows: Sequence[dict[str, Any]], labels: Sequence[str], title: str = "") -> None:
     """``print_table`` for explained rows (dicts): cue words highlighted, voice and speaker shown."""
-    table = Table(title=title, show_lines=False)
-    for column in ("doc", "#", "span"):
-        table.add_column(column, no_wrap=True)
-    for label in labels:
-        table.add_column(label, justify="right", no_wrap=True)
-    table.add_column("flagged", no_wrap=True)
-    table.add_column("text", overflow="fold")
-    for row in rows:
-        table.add_row(row["doc_id"], str(row["sentence"]), f"{row['start']}-{row['end']}",
-                      *(f"{row['scores'][label]:.2f}" for label in labels), ",".join(row["flagged"]), highlighted(row))
-    Console(width=max(160, Console().width)).print(table)
+    _print_scores(((row["doc_id"], row["sentence"], row["start"], row["end"], row["scores"], row["flagged"],
+                    highlighted(row)) for row in rows), labels, title)
 
 
 def print_stats(stats: dict, labels: Sequence[str]) -> None:
