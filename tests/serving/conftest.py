@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -79,15 +80,22 @@ def serve_command(bundle: Path, *options: str) -> list[str]:
             "--log-level", "warning", *options]
 
 
-@pytest.fixture(scope="session")
-def server(tiny_bundle, tmp_path_factory) -> Iterator[Server]:
-    limits = [arg for key, value in LIMITS.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
-    running = Server(serve_command(tiny_bundle, *limits), tmp_path_factory.mktemp("serve") / "server.log")
+@contextmanager
+def ready_server(command: list[str], log: Path) -> Iterator[Server]:
+    """A started service, ready on ``/readyz``; on exit it must stop cleanly on SIGTERM."""
+    running = Server(command, log)
     try:
         running.wait("/readyz")
         yield running
     finally:
         assert running.stop() in STOPPED
+
+
+@pytest.fixture(scope="session")
+def server(tiny_bundle, tmp_path_factory) -> Iterator[Server]:
+    limits = [arg for key, value in LIMITS.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
+    with ready_server(serve_command(tiny_bundle, *limits), tmp_path_factory.mktemp("serve") / "server.log") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -95,13 +103,9 @@ def review_server(tiny_bundle, tmp_path_factory) -> Iterator[Server]:
     """``khitab serve --review-store`` on a SQLite file (``review_server.store_url``)."""
     folder = tmp_path_factory.mktemp("review-serve")
     store_url = f"sqlite:///{folder / 'reviews.db'}"
-    running = Server(serve_command(tiny_bundle, "--review-store", store_url), folder / "server.log")
-    running.store_url = store_url
-    try:
-        running.wait("/readyz")
+    with ready_server(serve_command(tiny_bundle, "--review-store", store_url), folder / "server.log") as running:
+        running.store_url = store_url
         yield running
-    finally:
-        assert running.stop() in STOPPED
 
 
 @pytest.fixture(scope="session")
