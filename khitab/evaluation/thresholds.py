@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_curve
 
 from khitab.config import ThresholdConfig
+from khitab.evaluation.metrics import known_rows
 
 
 def tune_thresholds(
@@ -15,10 +16,11 @@ def tune_thresholds(
 ) -> dict[str, float]:
     """One threshold per label; a label without positives and negatives on dev keeps the
     fixed default."""
-    return {
-        label: tune_one(probs[known[:, j], j], targets[known[:, j], j], config)
-        for j, label in enumerate(labels)
-    }
+    tuned = {}
+    for j, label in enumerate(labels):
+        y, p = known_rows(targets, probs, known, j)
+        tuned[label] = tune_one(p, y, config)
+    return tuned
 
 
 def tune_one(scores: np.ndarray, y: np.ndarray, config: ThresholdConfig) -> float:
@@ -64,10 +66,9 @@ def _pooled(scored: Sequence, label: str) -> tuple[np.ndarray, np.ndarray]:
     scores, targets = [np.empty(0)], [np.empty(0, dtype=int)]
     for part in scored:
         if label in part.labels:
-            j = part.column(label)
-            rows = part.known[:, j]
-            scores.append(part.probs[rows, j])
-            targets.append(part.targets[rows, j].astype(int))
+            y, p, _ = part.label_view(label)
+            scores.append(p)
+            targets.append(y.astype(int))
     return np.concatenate(scores), np.concatenate(targets)
 
 
