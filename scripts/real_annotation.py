@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """The real-text annotation workflow (data/real/DATASHEET.md tells the whole protocol).
 
-  .venv/bin/python scripts/real_annotation.py sample EXTERNAL_ROOT OUT_DIR
+  .venv/bin/python scripts/real_annotation.py sample EXTERNAL_ROOT OUT_DIR [--wave N]
       draw the stratified sample and write OUT_DIR/batches/batch_NN.jsonl ({key, text}, what
-      annotators read) and OUT_DIR/index.jsonl (key -> source id, stratum; annotators never see it)
+      annotators read) and OUT_DIR/index.jsonl (key -> source id, stratum; annotators never see it).
+      A wave after the first draws only units no labeled row holds (quotas: sampling.WAVE_QUOTAS)
   .venv/bin/python scripts/real_annotation.py disputed OUT_DIR NAME BATCH...
       the items two annotators split on, for a third (OUT_DIR/adjudication/NAME.input.jsonl)
-  .venv/bin/python scripts/real_annotation.py gold OUT_DIR
-      votes + adjudications -> data/real/labels.jsonl and data/real/agreement.json (kappa per label)
+  .venv/bin/python scripts/real_annotation.py gold OUT_DIR [OUT_DIR ...]
+      votes + adjudications of every wave's folder -> data/real/labels.jsonl and
+      data/real/agreement.json (kappa per label, over all items and per wave)
 """
 from __future__ import annotations
 
@@ -40,21 +42,30 @@ def write_jsonl(path: Path, rows) -> None:
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def sample(external_root: str, out: str) -> None:
-    from khitab.data.real.sampling import draw, strata_counts
+def sample(external_root: str, out: str, wave: int = 1) -> None:
+    from khitab.data.real.corpus import read_label_rows
+    from khitab.data.real.sampling import WAVE_QUOTAS, draw, strata_counts
     from khitab.data.real.units import real_units
 
-    drawn = draw(real_units(Path(external_root)), RANDOM_N, NEWS_N)
+    units = real_units(Path(external_root))
+    if wave == 1:
+        drawn = draw(units, RANDOM_N, NEWS_N)
+    else:
+        proxies, cues, news_n, random_n = WAVE_QUOTAS[wave]
+        labeled = frozenset(r["id"] for r in read_label_rows(ROOT / "data" / "real" / "labels.jsonl"))
+        drawn = draw(units, random_n, news_n, seed=2026 + wave, proxy_quotas=proxies, cue_quotas=cues,
+                     exclude=labeled)
     random.Random(7).shuffle(drawn)
     size = -(-len(drawn) // N_BATCHES)
+    prefix = "" if wave == 1 else f"w{wave}"
     index = []
     for b in range(N_BATCHES):
         rows = []
         for i, s in enumerate(drawn[b * size:(b + 1) * size]):
-            key = f"b{b + 1:02d}-{i + 1:04d}"
+            key = f"{prefix}b{b + 1:02d}-{i + 1:04d}"
             rows.append({"key": key, "text": s.unit.text})
             index.append({"key": key, "id": s.unit.id, "source": s.unit.source, "stratum": s.stratum,
-                          "group": s.unit.group, "register": s.unit.register})
+                          "group": s.unit.group, "register": s.unit.register, "wave": wave})
         write_jsonl(Path(out) / "batches" / f"batch_{b + 1:02d}.jsonl", rows)
     write_jsonl(Path(out) / "index.jsonl", index)
     print(len(drawn), dict(strata_counts(drawn)))
@@ -85,9 +96,44 @@ def vote_string(v: dict) -> str:
     return "".join(str(int(v[x])) for x in LABELS) + ("?" if v.get("borderline") else "")
 
 
-def make_gold(out: str) -> None:
-    out_dir = Path(out)
+def make_gold(*outs: str) -> None:
+    rows, pairs_by_wave = [], {}
+    for out in outs:
+        wave, wave_rows, pairs_by_wave[wave] = wave_gold(Path(out))
+        rows.extend(wave_rows)
+    rows.sort(key=lambda r: r["id"])
+    write_jsonl(ROOT / "data" / "real" / "labels.jsonl", rows)
+    everything = {x: tuple(sum((list(p[x][i]) for p in pairs_by_wave.values()), []) for i in (0, 1)) for x in LABELS}
+    agreement = agreement_of(rows, everything)
+    if len(outs) > 1:
+        agreement["waves"] = {str(wave): agreement_of([r for r in rows if wave_of(r) == wave], pairs)
+                              for wave, pairs in pairs_by_wave.items()}
+    write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
+    print(json.dumps(agreement, indent=1))
+
+
+def wave_of(row: dict) -> int:
+    return int(row.get("wave", 1))
+
+
+def agreement_of(rows: list[dict], pairs: dict) -> dict:
+    return {
+        "items": len(rows),
+        "adjudicated_items": sum(1 for r in rows if r["adjudicated"]),
+        "borderline_items": sum(1 for r in rows if r["borderline"]),
+        "per_label": {x: {
+            "cohen_kappa_A_B": round(cohen_kappa(*pairs[x]), 4),
+            "fleiss_kappa_A_B": round(fleiss_kappa(np.array(pairs[x]).T), 4),
+            "positives_gold": sum(r["labels"][x] for r in rows),
+            "split_votes": int(sum(p != q for p, q in zip(*pairs[x]))),
+        } for x in LABELS},
+    }
+
+
+def wave_gold(out_dir: Path) -> tuple[int, list[dict], dict]:
+    """One wave's folder: its wave number, its gold rows, and its (A, B) vote pairs per label."""
     index = {r["key"]: r for r in read_jsonl(out_dir / "index.jsonl")}
+    wave = wave_of(next(iter(index.values())))
     texts = {}
     for path in sorted((out_dir / "batches").glob("batch_*.jsonl")):
         texts.update({r["key"]: r["text"] for r in read_jsonl(path)})
@@ -116,37 +162,28 @@ def make_gold(out: str) -> None:
             votes = {"A": vote_string(a[key]), "B": vote_string(b[key])}
             if c is not None:
                 votes["C"] = vote_string(c)
-            rows.append({
+            row = {
                 "id": meta["id"], "source": meta["source"], "group": meta["group"], "register": meta["register"],
                 "stratum": meta["stratum"], "sha1": text_digest(texts[key]), "labels": g["labels"],
                 "borderline": g["borderline"], "votes": votes, "adjudicated": g["adjudicated"],
                 "note": (c or {}).get("note", ""),
-            })
-    rows.sort(key=lambda r: r["id"])
-    write_jsonl(ROOT / "data" / "real" / "labels.jsonl", rows)
-    agreement = {
-        "items": len(rows),
-        "adjudicated_items": sum(1 for r in rows if r["adjudicated"]),
-        "borderline_items": sum(1 for r in rows if r["borderline"]),
-        "per_label": {x: {
-            "cohen_kappa_A_B": round(cohen_kappa(*pairs[x]), 4),
-            "fleiss_kappa_A_B": round(fleiss_kappa(np.array(pairs[x]).T), 4),
-            "positives_gold": sum(r["labels"][x] for r in rows),
-            "split_votes": int(sum(p != q for p, q in zip(*pairs[x]))),
-        } for x in LABELS},
-    }
-    write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
-    print(json.dumps(agreement, indent=1))
+            }
+            if wave != 1:
+                row["wave"] = wave
+            rows.append(row)
+    return wave, rows, pairs
 
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:] or ["help"]
     if command == "sample" and len(args) == 2:
         sample(*args)
+    elif command == "sample" and len(args) == 4 and args[2] == "--wave":
+        sample(args[0], args[1], int(args[3]))
     elif command == "disputed" and len(args) >= 3:
         disputed(args[0], args[1], args[2:])
-    elif command == "gold" and len(args) == 1:
-        make_gold(args[0])
+    elif command == "gold" and args:
+        make_gold(*args)
     else:
         print(__doc__)
         sys.exit(2)

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Voice-and-speaker gold for issue 21 (data/real/voice.jsonl), drawn from the real corpus.
 
-  .venv/bin/python scripts/voice_annotation.py sample EXTERNAL_ROOT OUT_DIR
+  .venv/bin/python scripts/voice_annotation.py sample EXTERNAL_ROOT OUT_DIR [--wave N]
       draw the sample: OUT_DIR/items.jsonl ({key, text, context}: what annotators read; texts
-      stay out of git) and OUT_DIR/index.jsonl (key -> real-corpus id)
+      stay out of git) and OUT_DIR/index.jsonl (key -> real-corpus id). A wave after the first
+      draws only items no earlier wave holds (cells smaller than asked are taken whole), so
+      it measures rules written before it was drawn
   .venv/bin/python scripts/voice_annotation.py disputed OUT_DIR
       the items annotators A and B split on (voice, or speaker text), for a blind third
   .venv/bin/python scripts/voice_annotation.py gold OUT_DIR
-      votes (+ adjudication) -> data/real/voice.jsonl and data/real/voice_agreement.json
-  .venv/bin/python scripts/voice_annotation.py score EXTERNAL_ROOT [--split train,dev|test]
+      votes (+ adjudication) -> data/real/voice.jsonl (this wave's rows replaced, other waves
+      kept) and data/real/voice_agreement.json (agreement per wave)
+  .venv/bin/python scripts/voice_annotation.py score EXTERNAL_ROOT [--split train,dev|test] [--wave N]
       how the voice rules (khitab/explain/voice.py) do on that gold (JSON: accuracy per class,
-      by register and by split), on every item or on the splits named
+      by register, split and wave), on every item or on the splits / wave named
   .venv/bin/python scripts/voice_annotation.py errors EXTERNAL_ROOT
       the train and dev items the rules get wrong (JSON lines), to develop the rules on; test
       items are never printed, so test accuracy stays an honest estimate
@@ -55,18 +58,33 @@ def paragraphs(external_root: Path) -> dict[str, str]:
     return {ex.id: ex.text for ex in ADAPTERS["armpro"](external_root)}
 
 
-def sample(external_root: str, out: str) -> None:
+def options_of(options: tuple[str, ...], allowed: tuple[str, ...], usage: str) -> dict[str, str]:
+    if len(options) % 2 or any(name not in allowed for name in options[::2]):
+        sys.exit(f"usage: {usage}")
+    return dict(zip(options[::2], options[1::2]))
+
+
+def gold_rows() -> list[dict]:
+    path = ROOT / "data" / "real" / "voice.jsonl"
+    return read_jsonl(path) if path.exists() else []
+
+
+def sample(external_root: str, out: str, *options: str) -> None:
     from khitab.data.real.units import real_units
 
+    wave = int(options_of(options, ("--wave",), "sample EXTERNAL_ROOT OUT_DIR [--wave N]").get("--wave", 1))
+    taken = {r["id"] for r in gold_rows() if int(r.get("wave", 1)) != wave}
     root = Path(external_root)
     units = {u.id: u for u in real_units(root)}
     paras = paragraphs(root)
     cells: dict[tuple[str, int, bool], list[dict]] = {cell: [] for cell in PER_CELL}
     for row in read_label_rows(LABELS_PATH):
         positive = int(any(v == 1 for v in row["labels"].values()))
-        cells[(row["register"], positive, row["source"] == "armpro")].append(row)
-    rng = random.Random(2112)
-    drawn = [row for cell, n in PER_CELL.items() for row in rng.sample(cells[cell], n)]
+        if row["id"] not in taken:
+            cells[(row["register"], positive, row["source"] == "armpro")].append(row)
+    # wave 1 keeps its original seed, so its draw stays reproducible
+    rng = random.Random(2112 if wave == 1 else 2112 + wave)
+    drawn = [row for cell, n in PER_CELL.items() for row in rng.sample(cells[cell], min(n, len(cells[cell])))]
     rng.shuffle(drawn)
     items, index = [], []
     for i, row in enumerate(drawn):
@@ -77,10 +95,11 @@ def sample(external_root: str, out: str) -> None:
             start, end = (int(x) for x in span.split("-"))
             para = paras[pid]
             context = para[:start] + "⟦" + para[start:end] + "⟧" + para[end:]
-        key = f"v{i + 1:04d}"
+        key = f"v{i + 1:04d}" if wave == 1 else f"w{wave}-{i + 1:04d}"
         items.append({"key": key, "text": unit.text, "context": context})
         index.append({"key": key, "id": row["id"], "sha1": text_digest(unit.text),
-                      "register": row["register"], "source": row["source"], "split": split_of(row)})
+                      "register": row["register"], "source": row["source"], "split": split_of(row),
+                      "wave": wave})
     write_jsonl(Path(out) / "items.jsonl", items)
     write_jsonl(Path(out) / "index.jsonl", index)
     print(len(items), Counter((r["register"], r["source"]) for r in index))
@@ -126,11 +145,13 @@ def gold(out: str) -> None:
         if final is None:
             sys.exit(f"{r['key']}: A and B differ and no adjudication (votes.C.jsonl)")
         rows.append({"id": r["id"], "sha1": r["sha1"], "register": r["register"], "source": r["source"],
-                     "split": r["split"], "voice": final["voice"], "speaker": final.get("speaker") or None,
+                     "split": r["split"], "wave": r.get("wave", 1), "voice": final["voice"], "speaker": final.get("speaker") or None,
                      "speaker_in": final.get("speaker_in") if final.get("speaker") else None,
                      "votes": {"A": va["voice"], "B": vb["voice"], **({} if agreed else {"C": final["voice"]})},
                      "note": final.get("note", "")})
-    write_jsonl(ROOT / "data" / "real" / "voice.jsonl", rows)
+    wave = int(index[0].get("wave", 1))
+    others = [r for r in gold_rows() if int(r.get("wave", 1)) != wave]
+    write_jsonl(ROOT / "data" / "real" / "voice.jsonl", others + rows)
     keys = [r["key"] for r in index]
     kappa = cohen_kappa([VOICES.index(a[k]["voice"]) for k in keys], [VOICES.index(b[k]["voice"]) for k in keys])
     speaker_agree = sum((a[k].get("speaker") or None) == (b[k].get("speaker") or None) for k in keys) / len(keys)
@@ -139,35 +160,38 @@ def gold(out: str) -> None:
               "speaker_exact_agreement_AB": round(speaker_agree, 3),
               "adjudicated": sum(not same(a[k], b[k]) for k in keys),
               "voices": dict(Counter(r["voice"] for r in rows))}
-    (ROOT / "data" / "real" / "voice_agreement.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    agreement_path = ROOT / "data" / "real" / "voice_agreement.json"
+    waves = json.loads(agreement_path.read_text(encoding="utf-8")).get("waves", {}) if agreement_path.exists() else {}
+    waves[str(wave)] = report
+    summary = {"items": len(others) + len(rows), "waves": dict(sorted(waves.items()))}
+    agreement_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report))
 
 
 DEVELOPMENT_SPLITS = ("train", "dev")
 
 
-def gold_items(external_root: str, splits: tuple[str, ...] | None = None) -> list:
+def gold_items(external_root: str, splits: tuple[str, ...] | None = None, wave: int | None = None) -> list:
     from khitab.data.real.voice import load_voice_items
 
     items = load_voice_items(ROOT / "data" / "real" / "voice.jsonl", Path(external_root))
-    return [i for i in items if splits is None or i.split in splits]
+    return [i for i in items if (splits is None or i.split in splits) and (wave is None or i.wave == wave)]
 
 
 def score(external_root: str, *options: str) -> None:
     from khitab.evaluation.voice import voice_report
 
-    splits = None
-    if options:
-        if options[0] != "--split" or len(options) != 2:
-            sys.exit("usage: score EXTERNAL_ROOT [--split train,dev]")
-        splits = tuple(options[1].split(","))
-    print(json.dumps(voice_report(gold_items(external_root, splits)), indent=2))
+    chosen = options_of(options, ("--split", "--wave"), "score EXTERNAL_ROOT [--split train,dev] [--wave N]")
+    splits = tuple(chosen["--split"].split(",")) if "--split" in chosen else None
+    wave = int(chosen["--wave"]) if "--wave" in chosen else None
+    print(json.dumps(voice_report(gold_items(external_root, splits, wave)), indent=2))
 
 
 def errors(external_root: str) -> None:
     from khitab.evaluation.voice import voice_errors
 
-    for row in voice_errors(gold_items(external_root, DEVELOPMENT_SPLITS)):
+    # wave 1 only: a later wave stays unread until its accuracy has been measured and reported
+    for row in voice_errors(gold_items(external_root, DEVELOPMENT_SPLITS, wave=1)):
         print(json.dumps(row, ensure_ascii=False))
 
 

@@ -49,6 +49,7 @@ def voice_report(items: Sequence[VoiceItem]) -> dict[str, Any]:
                                    / max(len(with_speaker), 1), 4)},
         "by_register": _accuracy_by(items, gold, guess, lambda i: i.register),
         "by_split": _accuracy_by(items, gold, guess, lambda i: i.split),
+        "by_wave": _accuracy_by(items, gold, guess, lambda i: str(i.wave)),
     }
 
 

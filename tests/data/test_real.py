@@ -100,3 +100,23 @@ def test_an_absent_external_dataset_is_named_with_where_to_get_it(tmp_path):
     path = write_rows(tmp_path / "labels.jsonl", [label_row("osact2022:1", "سنحرق بيوتكم")])
     with pytest.raises(FileNotFoundError, match="external dataset 'osact2022'.*Obtain it from"):
         load_real(path, tmp_path / "external")
+
+
+def test_a_later_wave_draws_only_units_no_earlier_wave_took_and_keeps_a_random_share():
+    from khitab.data.real.sampling import draw
+
+    units = [Unit(f"s:{i}", f"نص رقم {i}", "s", f"s:{i}", "social", ("incitement",) if i < 30 else ())
+             for i in range(200)]
+    first = draw(units, random_n=40, news_n=0, proxy_quotas={"incitement": 20}, cue_quotas={})
+    taken = frozenset(s.unit.id for s in first)
+    second = draw(units, random_n=40, news_n=0, seed=2028, proxy_quotas={"incitement": 20}, cue_quotas={},
+                  exclude=taken)
+    assert not taken & {s.unit.id for s in second}
+    by_stratum = {}
+    for s in second:
+        by_stratum.setdefault(s.stratum, []).append(s.unit.id)
+    left = 30 - sum(1 for u in units[:30] if u.id in taken)  # the first wave's random share took some too
+    assert sorted(by_stratum["proxy:incitement"]) == sorted(u.id for u in units[:30] if u.id not in taken)
+    assert len(by_stratum["proxy:incitement"]) == left < 20
+    assert len(by_stratum["random"]) == 40
+    assert draw(units, 40, 0, seed=2028, proxy_quotas={"incitement": 20}, cue_quotas={}, exclude=taken) == second

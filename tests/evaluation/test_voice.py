@@ -25,3 +25,12 @@ def test_speaker_spans_match_when_one_contains_the_other():
     assert speaker_matches("لافروف", "سيرغي لافروف")
     assert not speaker_matches("لافروف", "بوتين")
     assert not speaker_matches("لافروف", None)
+
+
+def test_voice_report_breaks_accuracy_down_by_annotation_wave():
+    from dataclasses import replace
+
+    items = [replace(item("قال الوزير إن الحكومة سترد بقوة", "reported", "الوزير"), wave=1),
+             replace(item("الجو جميل اليوم في بغداد", "author"), wave=2),
+             replace(item("الجو جميل اليوم في بغداد", "reported", "بغداد"), wave=2)]
+    assert voice_report(items)["by_wave"] == {"1": 1.0, "2": 0.5}

@@ -18,6 +18,14 @@ PROXY_QUOTAS = {
 }
 CUE_QUOTAS = {"threat_cue": 500, "sect_cue": 550, "denial_cue": 550}
 
+# The second wave (drawn from units the first did not take): violence and doubt are used up, so
+# threat leans on incitement and threat cues, the weakest label on real text; random stays above
+# a third of the draw.
+WAVE_QUOTAS = {
+    2: ({"incitement": 200, "religion_hate": 250, "hate": 250, "accusation": 150, "fake": 150, "disagree": 200},
+        {"threat_cue": 700, "sect_cue": 300, "denial_cue": 250}, 300, 1100),
+}
+
 
 @dataclass(frozen=True)
 class Sampled:
@@ -36,21 +44,24 @@ def cue_strata(text: str) -> list[str]:
     return out
 
 
-def draw(units: Sequence[Unit], random_n: int, news_n: int, seed: int = 2026) -> list[Sampled]:
+def draw(units: Sequence[Unit], random_n: int, news_n: int, seed: int = 2026,
+         proxy_quotas: dict[str, int] | None = None, cue_quotas: dict[str, int] | None = None,
+         exclude: frozenset[str] = frozenset()) -> list[Sampled]:
     """A stratified sample: proxy strata first, then cue strata, then ``news_n`` news units and
-    ``random_n`` units of any source drawn uniformly from everything not yet taken.
-    Deterministic for a given ``units`` and ``seed``."""
+    ``random_n`` units of any source drawn uniformly from everything not yet taken (nor in
+    ``exclude``: an earlier wave's ids). Deterministic for given arguments."""
     rng = random.Random(seed)
     taken: dict[str, Sampled] = {}
+    units = [u for u in units if u.id not in exclude]
 
     def take(pool: list[Unit], n: int, stratum: str) -> None:
         pool = [u for u in pool if u.id not in taken]
         for u in rng.sample(pool, min(n, len(pool))):
             taken[u.id] = Sampled(u, stratum)
 
-    for stratum, n in PROXY_QUOTAS.items():
+    for stratum, n in (PROXY_QUOTAS if proxy_quotas is None else proxy_quotas).items():
         take([u for u in units if stratum in u.proxies], n, f"proxy:{stratum}")
-    for stratum, n in CUE_QUOTAS.items():
+    for stratum, n in (CUE_QUOTAS if cue_quotas is None else cue_quotas).items():
         take([u for u in units if stratum in cue_strata(u.text)], n, f"cue:{stratum}")
     take([u for u in units if u.register == "news"], news_n, "random_news")
     take(list(units), random_n, "random")

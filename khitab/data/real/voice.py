@@ -25,6 +25,7 @@ class VoiceItem:
     speaker: str | None  # as written in the sentence or its paragraph
     register: str
     split: str = ""  # train / dev / test, as the gold row says
+    wave: int = 1  # annotation wave; a later wave was drawn after the rules were written
 
     @property
     def text(self) -> str:
@@ -63,7 +64,7 @@ def load_voice_items(path: Path, external_root: Path) -> list[VoiceItem]:
             document = paragraphs[paragraph_id]
             start, end = (int(x) for x in span.split("-"))
         items.append(VoiceItem(row["id"], document, start, end, row["voice"], row.get("speaker"),
-                               row["register"], row.get("split", "")))
+                               row["register"], row.get("split", ""), int(row.get("wave", 1))))
     if problems:
         raise DataError(problems)
     return items
