@@ -94,31 +94,30 @@ def batch(
 
     log = (lambda _: None) if quiet else say
     with user_errors():
+        from khitab.inference.options import BatchOptions, RayOptions
+        from khitab.models.runtime import RuntimeOptions
+
+        runtime = RuntimeOptions(backend=backend, quantize=quantize, device=device, max_tokens=max_tokens,
+                                 max_batch=batch_size, threads=threads)
+        options = BatchOptions(text_field=text_field, id_field=id_field, input_format=input_format,
+                               output_format=format, level=level, resume=resume, chunk_rows=chunk_rows, top_k=top,
+                               errors_path=errors, progress=not quiet, explain=explain, runtime=runtime)
+        if engine not in ("local", "ray"):
+            raise OptionError(f"unknown engine {engine!r} (local or ray)")
+        if explain and engine == "ray":
+            raise OptionError("--explain runs with --engine local")
         path = model or default_bundle(log=log)
+        # loaded once, here: a model whose labels differ from the config fails before Ray starts
         classifier = load_model(path, labels=load_labels(labels or default_labels_path()).names)
         if engine == "ray":
             from khitab.inference.ray_engine import run_ray
 
-            if explain:
-                raise OptionError("--explain runs with --engine local")
-
-            summary = run_ray(
-                str(input), str(output), str(path), text_field=text_field, id_field=id_field, level=level,
-                backend=backend, quantize=quantize, device=device, num_actors=actors,
-                num_gpus_per_actor=gpus_per_actor, threads=threads, max_tokens=max_tokens, max_batch=batch_size,
-                top_k=top, address=ray_address, log=log,
-            )
-        elif engine == "local":
+            summary = run_ray(str(input), str(output), classifier, str(path), options,
+                              RayOptions(address=ray_address, num_actors=actors, num_gpus_per_actor=gpus_per_actor),
+                              log=log)
+        else:
             from khitab.inference.batch import run_batch
 
-            summary = run_batch(
-                input, output, classifier, text_field=text_field, id_field=id_field,
-                input_format=input_format, output_format=format, level=level, resume=resume, backend=backend,
-                quantize=quantize, device=device, chunk_rows=chunk_rows, max_tokens=max_tokens,
-                max_batch=batch_size, threads=threads, top_k=top, errors_path=errors, progress=not quiet, log=log,
-                explain=explain,
-            )
-        else:
-            raise OptionError(f"unknown engine {engine!r} (local or ray)")
+            summary = run_batch(input, output, classifier, options, log=log)
     if not quiet:
         say(summary.text())

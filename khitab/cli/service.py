@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from khitab.cli.app import app, resolve_model, user_errors
+from khitab.cli.app import app, resolve_model, say, user_errors
 from khitab.errors import OptionError
 
 
@@ -21,6 +21,12 @@ def serve(
     max_texts: Annotated[int, typer.Option(min=1, help="Texts per request (422 above).")] = 64,
     max_chars: Annotated[int, typer.Option(min=1, help="Characters per text (422 above).")] = 20_000,
     max_batch: Annotated[int, typer.Option(min=1, help="Sentences per forward pass.")] = 64,
+    backend: Annotated[
+        str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU), for every encoder in the model.")
+    ] = "torch",
+    quantize: Annotated[
+        Optional[str], typer.Option(help="int8: 8-bit weights in blocks of 32 (onnx backend).")
+    ] = None,
     max_wait_ms: Annotated[float, typer.Option(min=0, help="How long a forward pass waits for more requests.")] = 5.0,
     microbatch: Annotated[bool, typer.Option(help="Share forward passes between concurrent requests.")] = True,
     threads: Annotated[
@@ -50,12 +56,16 @@ def serve(
         from khitab.serving import ServiceLimits, create_app
         from khitab.serving import serve as run_server
 
+        from khitab.models.runtime import RuntimeOptions
+
         if enqueue_reviews and review_store is None:
             raise OptionError("--enqueue-reviews needs --review-store URL to queue into")
+        runtime = RuntimeOptions(backend=backend, quantize=quantize, threads=threads, log=say)
         loaded_policy = load_policy(policy)
         limits = ServiceLimits(max_body_bytes=max_body_bytes, max_texts=max_texts, max_chars=max_chars,
                                max_batch=max_batch, max_wait_ms=max_wait_ms, microbatch=microbatch)
         with store_errors("--review-store", review_store):
             application = create_app(resolve_model(model, labels), loaded_policy, limits,
-                                     review_store=review_store, enqueue_reviews=enqueue_reviews)
+                                     review_store=review_store, enqueue_reviews=enqueue_reviews,
+                                     runtime_options=runtime)
     run_server(application, host, port, shutdown_timeout=shutdown_timeout, log_level=log_level, access_log=access_log)

@@ -46,9 +46,14 @@ class SentenceScorer:
         cache_dir: Path | None = None,
         log: Callable[[str], None] = lambda _: None,
         shortcut: bool = False,
+        *,
+        options: RuntimeOptions | None = None,
     ):
-        self.options = RuntimeOptions(backend, quantize, device, max_tokens, max_batch, threads, cache_dir, shortcut,
-                                      log=log)
+        """The runtime from its fields, or whole as ``options`` (the batch runner's and the
+        service's: the fields are then ignored)."""
+        self.options = options or RuntimeOptions(backend, quantize, device, max_tokens, max_batch, threads, cache_dir,
+                                                 shortcut, log=log)
+        backend, threads = self.options.backend, self.options.threads
         if threads:
             import torch
 

@@ -10,30 +10,23 @@ level: one row per document) or in the errors file with its reason, and the summ
 """
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from khitab.errors import BundleError, OptionError
-from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS, SentenceScorer
+from khitab.inference.backends import SentenceScorer
+from khitab.inference.options import BatchOptions
 from khitab.inference.readers import Record, count_rows, detect_format, read_records
 from khitab.inference.writers import OUTPUT_FORMATS, ChunkStore, RowFormat, default_errors_path
 from khitab.models.base import SentenceClassifier, SentenceScore, flagged_labels, score_documents
 
-LEVELS = ("sentence", "document")
-DEFAULT_CHUNK_ROWS = 1000
 PARITY_SAMPLE = 32
-# testing knobs (documented in tests/inference): slow each chunk down, or SIGKILL ourselves
-# at a named point, to prove that a killed run resumes to identical output
-_DELAY_ENV = "KHITAB_BATCH_CHUNK_DELAY"
-_KILL_ENV = "KHITAB_BATCH_KILL_AT"
 
 
 class ParityError(BundleError):
@@ -108,67 +101,51 @@ def run_batch(
     input_path: Path | str,
     output: Path | str,
     model: SentenceClassifier,
+    options: BatchOptions | None = None,
     *,
-    text_field: str = "text",
-    id_field: str = "id",
-    input_format: str | None = None,
-    output_format: str | None = None,
-    level: str = "sentence",
-    resume: bool = False,
-    backend: str = "torch",
-    quantize: str | None = None,
-    device: str = "auto",
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    max_batch: int = DEFAULT_MAX_BATCH,
-    threads: int | None = None,
-    top_k: int = 3,
-    errors_path: Path | str | None = None,
-    progress: bool = True,
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
-    explain: bool = False,
+    **fields: Any,
 ) -> Summary:
-    """Score every row of ``input_path`` into ``output``; see the module docstring. With
-    ``explain`` the flagged sentence rows gain cues, voice, speaker and targets (JSONL, level
-    sentence: their nested fields have no CSV or Parquet column)."""
-    if level not in LEVELS:
-        raise OptionError(f"unknown level {level!r} (sentence or document)")
-    if chunk_rows < 1:
-        raise OptionError("--chunk-rows must be at least 1")
+    """Score every row of ``input_path`` into ``output``; see the module docstring. ``options``
+    (or, for a quick call, its fields as keywords: ``chunk_rows=10, progress=False``) says how.
+    With ``explain`` the flagged sentence rows gain cues, voice, speaker and targets (JSONL,
+    level sentence: their nested fields have no CSV or Parquet column)."""
+    if options is not None and fields:
+        raise TypeError("run_batch takes options or their fields as keywords, not both")
+    options = options or BatchOptions.of(**fields)
     input_path, output = Path(input_path), Path(output)
-    input_format = input_format or detect_format(input_path)
-    output_format = output_format or output_format_for(output)
-    errors_path = Path(errors_path) if errors_path else default_errors_path(output)
-    if explain and (level != "sentence" or output_format != "jsonl"):
+    input_format = options.input_format or detect_format(input_path)
+    output_format = options.output_format or output_format_for(output)
+    errors_path = options.errors_path or default_errors_path(output)
+    level, top_k, explain = options.level, options.top_k, options.explain
+    if explain and output_format != "jsonl":
         raise OptionError("--explain writes nested fields: it needs --level sentence and JSONL output")
 
     started = time.perf_counter()
     # ONNX exports go to the user cache (never into the bundle, which stays as shipped)
-    scorer = SentenceScorer(model, backend=backend, quantize=quantize, device=device, max_tokens=max_tokens,
-                            max_batch=max_batch, threads=threads, log=log)
+    scorer = SentenceScorer(model, options=replace(options.runtime, log=log))
     version = model.runtime_version
     template = row_template(level, scorer.labels, model.name, version, top_k)
     settings = {
         **input_fingerprint(input_path),
-        "input_format": input_format, "text_field": text_field, "id_field": id_field,
-        "output_format": output_format, "level": level, "top_k": top_k, "chunk_rows": chunk_rows,
+        "input_format": input_format, "text_field": options.text_field, "id_field": options.id_field,
+        "output_format": output_format, "level": level, "top_k": top_k, "chunk_rows": options.chunk_rows,
         "model": model.name, "model_version": version, "labels": scorer.labels,
         "thresholds": [float(t) for t in scorer.thresholds], "backend": scorer.name,
         **({"explain": True} if explain else {}),  # runs without it keep their settings (resume)
     }
-    store = ChunkStore(output, RowFormat(output_format, template), errors_path, settings, resume)
+    store = ChunkStore(output, RowFormat(output_format, template), errors_path, settings, options.resume)
     summary = Summary(str(input_path), str(output), str(errors_path), level, model.name, version, scorer.name,
                       startup_seconds=time.perf_counter() - started)
 
-    total = count_rows(input_path, input_format) if progress else None
-    bar = _progress_bar(total, progress)
-    delay = float(os.environ.get(_DELAY_ENV, "0") or 0)
+    total = count_rows(input_path, input_format) if options.progress else None
+    bar = _progress_bar(total, options.progress)
     scoring_started = time.perf_counter()
     checked_parity = False
     n_chunks = 0
     try:
-        records = read_records(input_path, text_field, id_field, input_format)
-        for index, chunk in enumerate(chunked(records, chunk_rows)):
+        records = read_records(input_path, options.text_field, options.id_field, input_format)
+        for index, chunk in enumerate(chunked(records, options.chunk_rows)):
             n_chunks = index + 1
             if store.is_complete(index):
                 stats = store.chunks[index]
@@ -182,17 +159,12 @@ def run_batch(
             if not checked_parity and sentences:
                 checked_parity = True
                 _check_parity(scorer, sentences[:PARITY_SAMPLE], summary)
-            _maybe_kill("part", index)
             store.write_chunk(index, rows, errors, stats)
-            _maybe_kill("chunk", index)
             summary.add(stats, resumed=False)
             bar.update(len(chunk))
             bar.set_postfix_str(f"{summary.sentences / max(time.perf_counter() - scoring_started, 1e-9):.0f} sent/s",
                                 refresh=False)
-            if delay:
-                time.sleep(delay)
-        _maybe_kill("finish", -1)
-        store.finish(n_chunks, checkpoint=lambda stage: _maybe_kill(stage, -1))
+        store.finish(n_chunks)
     finally:
         bar.close()
     summary.seconds = time.perf_counter() - scoring_started
@@ -326,12 +298,6 @@ def _check_parity(scorer: SentenceScorer, sample: Sequence[str], summary: Summar
             f"{scorer.name}: probabilities differ from torch fp32 by up to {diff:.3g} on the first "
             f"{len(sample)} sentences (tolerance {scorer.tolerance:g}); use --backend torch"
         )
-
-
-def _maybe_kill(stage: str, index: int) -> None:
-    target = os.environ.get(_KILL_ENV)
-    if target and target == (stage if index < 0 else f"{stage}:{index}"):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _progress_bar(total: int | None, enabled: bool):

@@ -16,14 +16,16 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from khitab.extras import require
-from khitab.inference.backends import DEFAULT_MAX_BATCH, DEFAULT_MAX_TOKENS
 from khitab.inference.batch import Summary, row_template, score_chunk
 from khitab.inference.inputs import InputError
+from khitab.inference.options import BatchOptions, RayOptions
 from khitab.inference.readers import make_record
+from khitab.models.base import SentenceClassifier
 
 ERROR_COLUMN = "_error"
 KIND_COLUMN = "_kind"  # "row" or "error"
@@ -32,19 +34,17 @@ KIND_COLUMN = "_kind"  # "row" or "error"
 class RayScorer:
     """A Ray Data actor: the model loaded once, then ``__call__`` per batch (pyarrow)."""
 
-    def __init__(self, model_path: str, text_field: str, id_field: str, level: str, backend: str,
-                 quantize: str | None, device: str, top_k: int, max_tokens: int, max_batch: int,
-                 threads: int | None):
+    def __init__(self, model_path: str, options: BatchOptions):
         from khitab.inference.backends import SentenceScorer
         from khitab.models.bundle import load_model
 
         model = load_model(model_path)
-        self.scorer = SentenceScorer(model, backend=backend, quantize=quantize, device=device,
-                                     max_tokens=max_tokens, max_batch=max_batch, threads=threads)
+        self.scorer = SentenceScorer(model, options=options.runtime)
         self.name = model.name
         self.version = model.runtime_version
-        self.text_field, self.id_field, self.level, self.top_k = text_field, id_field, level, top_k
-        self.schema = unified_schema(row_template(level, self.scorer.labels, self.name, self.version, top_k))
+        self.text_field, self.id_field, self.level, self.top_k = (options.text_field, options.id_field, options.level,
+                                                                  options.top_k)
+        self.schema = unified_schema(row_template(self.level, self.scorer.labels, self.name, self.version, self.top_k))
 
     def __call__(self, batch):
         import pyarrow as pa
@@ -69,26 +69,15 @@ def unified_schema(template: dict[str, Any]):
 def run_ray(
     input_path: str,
     output: str,
+    model: SentenceClassifier,
     model_path: str,
-    *,
-    text_field: str = "text",
-    id_field: str = "id",
-    level: str = "sentence",
-    backend: str = "torch",
-    quantize: str | None = None,
-    device: str = "auto",
-    num_actors: int = 2,
-    num_cpus_per_actor: float = 1,
-    num_gpus_per_actor: float = 0,
-    threads: int | None = None,
-    batch_rows: int = 256,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    max_batch: int = DEFAULT_MAX_BATCH,
-    top_k: int = 3,
-    address: str | None = None,
+    options: BatchOptions = BatchOptions(),
+    ray_options: RayOptions = RayOptions(),
     log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
 ) -> Summary:
-    """Score a Parquet input on Ray; returns the same :class:`Summary` as the local runner."""
+    """Score a Parquet input on Ray; returns the same :class:`Summary` as the local runner.
+    ``model`` is the caller's loaded copy of ``model_path`` (names, version, the ONNX export);
+    each actor loads its own from the path."""
     import time
 
     ray = require("ray", "ray")
@@ -99,8 +88,11 @@ def run_ray(
     if not remote and not str(input_path).endswith((".parquet", ".pq")) and not Path(input_path).is_dir():
         raise InputError(f"{input_path}: the ray engine reads Parquet (a .parquet file or a folder of them)")
     started = time.perf_counter()
+    text_field, id_field, level, runtime = options.text_field, options.id_field, options.level, options.runtime
+    num_actors, num_cpus_per_actor = ray_options.num_actors, ray_options.num_cpus_per_actor
+    num_gpus_per_actor, batch_rows = ray_options.num_gpus_per_actor, ray_options.batch_rows
     if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray.init(address=ray_options.address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     import logging
 
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # our summary says what happened
@@ -115,11 +107,9 @@ def run_ray(
 
     # One export on the driver, so actors never race to build the same ONNX graph.
     from khitab.inference.backends import SentenceScorer
-    from khitab.models.bundle import load_model
 
-    model = load_model(model_path)
-    if backend == "onnx":
-        SentenceScorer(model, backend=backend, quantize=quantize, device="cpu", log=log)
+    if runtime.backend == "onnx":
+        SentenceScorer(model, options=replace(runtime, device="cpu", log=log))
     version = model.runtime_version
     startup = time.perf_counter() - started
 
@@ -134,11 +124,9 @@ def run_ray(
                              "(the ray engine needs an id column)")
     scored = dataset.select_columns([text_field, id_field]).map_batches(
         RayScorer,
-        fn_constructor_kwargs=dict(
-            model_path=str(model_path), text_field=text_field, id_field=id_field, level=level, backend=backend,
-            quantize=quantize, device="cuda" if num_gpus_per_actor else device, top_k=top_k,
-            max_tokens=max_tokens, max_batch=max_batch, threads=threads or max(1, int(num_cpus_per_actor)),
-        ),
+        fn_constructor_kwargs=dict(model_path=str(model_path), options=replace(options, runtime=replace(
+            runtime, device="cuda" if num_gpus_per_actor else runtime.device,
+            threads=runtime.threads or max(1, int(num_cpus_per_actor))))),
         batch_size=batch_rows,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=num_actors),
@@ -160,8 +148,8 @@ def run_ray(
     else:
         n_scored = output_rows
         n_sentences = int(ok.sum("sentences") or 0) if output_rows else 0
-    summary = Summary(str(input_path), str(output), errors_out, level, model.name, version, f"ray/{backend}"
-                      + (f"-{quantize}" if quantize else ""), rows_read=rows_read, rows_scored=n_scored,
+    summary = Summary(str(input_path), str(output), errors_out, level, model.name, version, f"ray/{runtime.backend}"
+                      + (f"-{runtime.quantize}" if runtime.quantize else ""), rows_read=rows_read, rows_scored=n_scored,
                       rows_error=n_errors, sentences=n_sentences, output_rows=output_rows, chunks=1,
                       startup_seconds=startup, seconds=time.perf_counter() - started - startup)
     if summary.rows_read != summary.rows_scored + summary.rows_error:

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from khitab.models.base import SentenceClassifier
+from khitab.models.runtime import RuntimeOptions
 from khitab.moderation.policy import Policy
 from khitab.review import ReviewStore
 from khitab.serving.errors import EXCEPTION_HANDLERS
@@ -29,17 +30,24 @@ async def lifespan(app: FastAPI):
 
 def create_app(model: SentenceClassifier, policy: Policy | str | Path | None = None,
                limits: ServiceLimits | None = None, *, review_store: str | Path | None = None,
-               enqueue_reviews: bool = False) -> FastAPI:
+               enqueue_reviews: bool = False, runtime_options: RuntimeOptions | None = None) -> FastAPI:
     """The service app for a loaded ``model`` (a policy that does not fit it fails here).
     ``policy``: a Policy, a YAML path, or None for configs/policy.yaml. ``review_store``: a
     SQLAlchemy URL (a plain path: a SQLite file), opened and migrated here, which adds the
     review endpoints; ``enqueue_reviews``: queue every moderation's review/block evidence, as
-    a request's ``"enqueue": true`` does for its own."""
+    a request's ``"enqueue": true`` does for its own. ``runtime_options``: how the model's
+    encoders run (backend, quantisation, batching; default torch fp32), checked against torch
+    fp32 before the app exists."""
     limits = limits or ServiceLimits()
     if enqueue_reviews and review_store is None:
         raise ValueError("enqueue_reviews needs a review_store to queue into")
     store = ReviewStore(review_store) if review_store is not None else None
-    runtime = Runtime(model, policy, limits, store, enqueue_reviews)
+    try:
+        runtime = Runtime(model, policy, limits, store, enqueue_reviews, runtime_options)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
     app = FastAPI(
         title="khitab",
         summary="Arabic threat / sectarian / denial scoring and moderation decisions.",

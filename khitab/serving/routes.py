@@ -118,7 +118,8 @@ async def readyz(request: Request) -> ReadyResponse | JSONResponse:
     runtime = runtime_of(request)
     if runtime.state != "ready":
         return JSONResponse({"status": runtime.state}, status_code=503)
-    return ReadyResponse(status="ready", **runtime.moderator.describe(), limits=runtime.limits)
+    return ReadyResponse(status="ready", **runtime.moderator.describe(), backend=runtime.scorer.name,
+                         limits=runtime.limits)
 
 
 @router.get("/metrics", tags=["operations"], response_class=Response)

@@ -19,8 +19,11 @@ from typing import Any
 import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from khitab.errors import BundleError
+from khitab.inference.backends import SentenceScorer
 from khitab.inference.microbatch import MicroBatcher, NotRunning, Overloaded
 from khitab.models.base import SentenceClassifier
+from khitab.models.runtime import RuntimeOptions
 from khitab.moderation.moderator import Decision, Moderator
 from khitab.moderation.policy import Policy
 from khitab.review import ReviewStore, enqueue_decisions
@@ -83,12 +86,26 @@ class DomainMetrics:
             self.flags.labels(label).inc(int(np.count_nonzero(probs[:, column] >= thresholds[column])))
 
 
+# Checked against torch fp32 at start-up when the service runs on another backend (as `khitab
+# batch` checks its first chunk): short, mixed, one of each label's kind.
+PARITY_SENTENCES = (
+    "سنحرق بيوتكم إن لم ترحلوا من المدينة قبل الغد.",
+    "نفت وزارة الصحة الأنباء المتداولة عن انتشار الوباء في المحافظة.",
+    "هؤلاء الروافض خونة لا أمان لهم.",
+    "افتتح الوزير معرض الكتاب في العاصمة صباح اليوم.",
+)
+
+
 class Runtime:
     def __init__(self, model: SentenceClassifier, policy: Policy | str | Path | None, limits: ServiceLimits,
-                 review_store: ReviewStore | None = None, enqueue_reviews: bool = False):
+                 review_store: ReviewStore | None = None, enqueue_reviews: bool = False,
+                 runtime: RuntimeOptions | None = None):
         self.limits = limits
         self.metrics = DomainMetrics()
         self.moderator = Moderator(model, policy)  # a policy that does not fit the model fails here
+        # every encoder in the model runs on this backend from here on (torch fp32 by default)
+        self.scorer = SentenceScorer(model, options=runtime or RuntimeOptions())
+        self.parity = check_parity(self.scorer)
         self.review_store = review_store
         self.enqueue_reviews = enqueue_reviews  # every moderation's review/block evidence is queued
         self.batcher: MicroBatcher | None = None
@@ -97,7 +114,7 @@ class Runtime:
     async def start(self) -> None:
         limits, moderator = self.limits, self.moderator
         self.batcher = MicroBatcher(
-            moderator.model.predict_proba,
+            self.scorer.probabilities,
             max_batch=limits.max_batch,
             max_wait_ms=limits.max_wait_ms,
             max_pending=limits.max_pending,
@@ -115,7 +132,8 @@ class Runtime:
         self.metrics.info.labels(info["model"], info["model_version"], info["policy_version"]).set(1)
         self.metrics.ready.set(1)
         self.state = "ready"
-        log.info("ready: model %s (%s), policy %s", info["model"], info["model_version"], info["policy_version"])
+        log.info("ready: model %s (%s) on %s, policy %s", info["model"], info["model_version"], self.scorer.name,
+                 info["policy_version"])
 
     async def stop(self) -> None:
         if self.state == "ready":
@@ -179,3 +197,13 @@ class Runtime:
         for decision in decisions:
             self.metrics.decisions.labels(decision.action).inc()
             self.warn(decision.warnings)
+
+
+def check_parity(scorer: SentenceScorer) -> float | None:
+    """Largest |Δp| against torch fp32 on ``PARITY_SENTENCES`` (None on torch fp32 itself);
+    beyond the backend's tolerance the service refuses to start, naming the difference."""
+    diff = scorer.parity(PARITY_SENTENCES)
+    if diff is not None and diff > scorer.tolerance and scorer.precision in ("fp32", "int8"):
+        raise BundleError(f"{scorer.name}: probabilities differ from torch fp32 by up to {diff:.3g} "
+                          f"(tolerance {scorer.tolerance:g}); serve with --backend torch")
+    return diff

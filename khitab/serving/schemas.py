@@ -178,6 +178,8 @@ class ReadyResponse(BaseModel):
     status: str = Field(description="'ready'")
     model: str
     model_version: str
+    backend: str = Field(description="How the model's encoders run, e.g. 'ensemble-torch-fp32', 'onnx-int8' "
+                                     "(`khitab serve --backend --quantize`).")
     policy_version: str
     labels: dict[str, dict[str, Any]] = Field(description="The effective per-label policy rules.")
     limits: ServiceLimits

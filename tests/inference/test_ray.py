@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from khitab.inference.batch import run_batch
+from khitab.inference.options import RayOptions
 from khitab.models.bundle import load_model
 from tests.inference.test_batch import documents
 
@@ -33,7 +34,8 @@ def test_ray_actor_pool_scores_like_the_local_runner(local_ray, tiny_bundle, tmp
         pq.write_table(table.slice(10 * i, 10), shards / f"part-{i}.parquet")
     expected = [json.loads(line) for line in (tmp_path / "local.jsonl").read_text(encoding="utf-8").splitlines()]
 
-    summary = run_ray(str(shards), str(tmp_path / "ray_out"), str(tiny_bundle), num_actors=2, batch_rows=8)
+    summary = run_ray(str(shards), str(tmp_path / "ray_out"), load_model(tiny_bundle), str(tiny_bundle),
+                      ray_options=RayOptions(num_actors=2, batch_rows=8))
     got = pq.read_table(tmp_path / "ray_out").to_pylist()
     assert got == expected
     errors = pq.read_table(tmp_path / "ray_out.errors").to_pylist()

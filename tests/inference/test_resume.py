@@ -1,10 +1,7 @@
 """kill -9 at any point, then --resume: output byte-identical to an uninterrupted run.
 
-Two test-only environment knobs of the runner: KHITAB_BATCH_CHUNK_DELAY (seconds slept after
-each chunk, so a run lasts long enough to be killed from outside) and KHITAB_BATCH_KILL_AT
-(the runner SIGKILLs itself at a named point: ``part:N`` after scoring chunk N but before
-writing it, ``chunk:N`` right after chunk N is in the manifest, ``finish`` before the final
-concatenation, ``output`` after the output is renamed into place but before the errors file).
+The killed runs go through ``tests/inference/killable_batch.py``: `khitab batch` with faults
+injected into its writer from outside the product (KILL_AT, CHUNK_DELAY).
 """
 import json
 import os
@@ -25,7 +22,7 @@ from tests.inference.test_batch import documents, write_jsonl
 
 
 def batch_command(source, output, bundle, *extra):
-    return [sys.executable, "-m", "khitab.cli", "batch", str(source), "-o", str(output), "--model", str(bundle),
+    return [sys.executable, "-m", "tests.inference.killable_batch", "batch", str(source), "-o", str(output), "--model", str(bundle),
             "--chunk-rows", "10", "--quiet", *extra]
 
 
@@ -59,7 +56,7 @@ def test_kill_9_from_outside_mid_run_then_resume(tiny_bundle, tmp_path, setup):
     output = tmp_path / "out.jsonl"
     manifest = tmp_path / "out.jsonl.parts" / "manifest.json"
     process = subprocess.Popen(batch_command(source, output, tiny_bundle),
-                               env=env(KHITAB_BATCH_CHUNK_DELAY="0.05"), stderr=subprocess.PIPE)
+                               env=env(CHUNK_DELAY="0.05"), stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     done = 0
     while time.monotonic() < deadline and process.poll() is None:
@@ -87,7 +84,7 @@ def test_kill_9_at_every_stage_then_resume(tiny_bundle, tmp_path, setup):
     output = tmp_path / "out.jsonl"
     for stage in ("part:2", "chunk:5", "output"):  # one kill per run, each resumed
         killed = subprocess.run(batch_command(source, output, tiny_bundle, "--resume"),
-                                env=env(KHITAB_BATCH_KILL_AT=stage), capture_output=True, timeout=120)
+                                env=env(KILL_AT=stage), capture_output=True, timeout=120)
         assert killed.returncode == -signal.SIGKILL, (stage, killed.stderr.decode())
     assert output.exists()  # killed after the output was renamed in, before the errors file
     resume(source, output, tiny_bundle)
@@ -97,7 +94,7 @@ def test_kill_9_at_every_stage_then_resume(tiny_bundle, tmp_path, setup):
 def test_resume_refuses_a_different_run_and_a_fresh_run_starts_over(tiny_bundle, tmp_path, setup):
     source, reference = setup
     output = tmp_path / "out.jsonl"
-    killed = subprocess.run(batch_command(source, output, tiny_bundle), env=env(KHITAB_BATCH_KILL_AT="chunk:3"),
+    killed = subprocess.run(batch_command(source, output, tiny_bundle), env=env(KILL_AT="chunk:3"),
                             capture_output=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL
     model = load_model(tiny_bundle)

@@ -22,6 +22,7 @@ def test_health_ready_and_openapi(client, tiny_bundle):
     assert ready["model_version"] == load_model(tiny_bundle).version
     assert ready["policy_version"] == load_policy().version
     assert ready["limits"]["max_texts"] == LIMITS["max_texts"]
+    assert ready["backend"] == "tfidf-predict_proba"  # no encoder: the model's own scoring
     schema = client.get("/openapi.json").json()
     assert {"/v1/score", "/v1/moderate", "/healthz", "/readyz", "/metrics"} <= set(schema["paths"])
     assert {"ScoreRequest", "ModerateRequest", "ErrorBody"} <= set(schema["components"]["schemas"])
@@ -133,3 +134,37 @@ def test_load_2000_requests_from_32_clients(client):
     assert answered == total
     assert forwards < total  # concurrent requests shared forward passes
     print(f"\n{total} requests, {concurrency} clients: {total / elapsed:.0f} req/s, {forwards:.0f} forward passes")
+
+
+def test_the_service_runs_encoders_on_the_backend_it_was_given(tiny_encoder_bundle, tmp_path):
+    from khitab.models.runtime import RuntimeOptions
+
+    sentences = ["سننتقم منهم قريبا", "نفت الوزارة الخبر", "افتتح الوزير المعرض"]
+
+    async def talk(http):
+        return (await http.get("/readyz")).json(), (await http.post("/v1/score", json={"sentences": sentences})).json()
+
+    torch_ready, torch_scored = in_process(create_app(load_model(tiny_encoder_bundle)), talk)
+    onnx_app = create_app(load_model(tiny_encoder_bundle),
+                          runtime_options=RuntimeOptions(backend="onnx", cache_dir=tmp_path / "onnx"))
+    onnx_ready, onnx_scored = in_process(onnx_app, talk)
+    assert torch_ready["backend"] == "torch-fp32" and onnx_ready["backend"] == "onnx-fp32"
+    assert any((tmp_path / "onnx").rglob("*.onnx"))  # the export the service scored with
+    assert len(torch_scored["rows"]) == len(onnx_scored["rows"]) == 3
+    for a, b in zip(torch_scored["rows"], onnx_scored["rows"]):
+        assert a["text"] == b["text"]
+        assert all(abs(a["scores"][k] - b["scores"][k]) < 1e-4 for k in a["scores"])
+
+
+def test_the_service_refuses_a_backend_that_drifts_from_torch(tiny_encoder_bundle, tmp_path, monkeypatch):
+    import pytest
+
+    from khitab.errors import BundleError
+    from khitab.inference.backends import SentenceScorer
+    from khitab.models.runtime import RuntimeOptions
+
+    monkeypatch.setattr(SentenceScorer, "tolerance", property(lambda self: 0.0))
+    monkeypatch.setattr(SentenceScorer, "parity", lambda self, sentences: 0.5)
+    with pytest.raises(BundleError, match="differ from torch fp32 by up to 0.5"):
+        create_app(load_model(tiny_encoder_bundle),
+                   runtime_options=RuntimeOptions(backend="onnx", cache_dir=tmp_path / "onnx"))
