@@ -145,7 +145,8 @@ def gold(out: str) -> None:
         if final is None:
             sys.exit(f"{r['key']}: A and B differ and no adjudication (votes.C.jsonl)")
         rows.append({"id": r["id"], "sha1": r["sha1"], "register": r["register"], "source": r["source"],
-                     "split": r["split"], "wave": r.get("wave", 1), "voice": final["voice"], "speaker": final.get("speaker") or None,
+                     "split": r["split"], "wave": r.get("wave", 1), "voice": final["voice"],
+                     "speaker": final.get("speaker") or None,
                      "speaker_in": final.get("speaker_in") if final.get("speaker") else None,
                      "votes": {"A": va["voice"], "B": vb["voice"], **({} if agreed else {"C": final["voice"]})},
                      "note": final.get("note", "")})

@@ -53,10 +53,9 @@ def serve(
 
         torch.set_num_threads(threads)
     with user_errors():  # a bad policy is a PolicyError, a ConfigError; a missing [serve] extra one line
+        from khitab.models.runtime import RuntimeOptions
         from khitab.serving import ServiceLimits, create_app
         from khitab.serving import serve as run_server
-
-        from khitab.models.runtime import RuntimeOptions
 
         if enqueue_reviews and review_store is None:
             raise OptionError("--enqueue-reviews needs --review-store URL to queue into")

@@ -141,3 +141,10 @@ def add_real(config: DataConfig, labels: Sequence[str], train: LabeledSet,
     train.extend(real_train, config.real_weight)
     notes.append(f"{len(real_train)} real-text training rows at weight {config.real_weight} (data.real_labels)")
     return LabeledSet(select(rows, "dev")), LabeledSet(select(rows, "test"))
+
+
+def known_rows(targets: np.ndarray, scores: np.ndarray, known: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """Label ``j``'s targets and scores (probabilities or logits) over the rows where it is
+    known: the slice every per-label metric, plot, threshold and temperature fit works on."""
+    rows = known[:, j]
+    return targets[rows, j], scores[rows, j]

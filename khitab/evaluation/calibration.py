@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from khitab.data.dataset import known_rows
+
 N_BINS = 10
 T_MIN, T_MAX = 0.05, 20.0
 
@@ -123,18 +125,17 @@ def fit_temperatures(
     """One fit per label over the rows where the label is known."""
     fits = []
     for j, label in enumerate(labels):
-        rows = known[:, j]
-        y, z = targets[rows, j], logits[rows, j]
-        old = float(current.get(label, 1.0))
-        new = fit_temperature(y, z) if rows.any() else None
-        if not rows.any():
+        y, z = known_rows(targets, logits, known, j)
+        if not len(y):
             fits.append(TemperatureFit(label, 0, None, None, None, None, None))
             continue
+        old = float(current.get(label, 1.0))
+        new = fit_temperature(y, z)
         after = new if new is not None else old
         fits.append(
             TemperatureFit(
                 label,
-                int(rows.sum()),
+                len(y),
                 new,
                 nll(y, z, old),
                 nll(y, z, after),

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from khitab.data.dataset import label_matrices
+from khitab.data.dataset import known_rows, label_matrices
 from khitab.evaluation.bootstrap import DEFAULT_RESAMPLES, LEVEL, label_intervals, paired_difference, resample_counts
 from khitab.evaluation.datasets import BREAKDOWN_FIELDS, EvalDataError, EvalDataset
-from khitab.evaluation.metrics import dataset_metrics, known_rows
+from khitab.evaluation.metrics import dataset_metrics
 from khitab.extras import require
 from khitab.models.base import SentenceClassifier, flagged_labels, split_documents
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
 
+from khitab.data.dataset import known_rows
 from khitab.evaluation.calibration import expected_calibration_error
 
 
@@ -28,13 +29,6 @@ def label_metrics(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[s
         "ece": expected_calibration_error(y, scores),
         "threshold": float(threshold),
     }
-
-
-def known_rows(targets: np.ndarray, scores: np.ndarray, known: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
-    """Label ``j``'s targets and scores (probabilities or logits) over the rows where it is
-    known: the slice every per-label metric, plot and fit works on."""
-    rows = known[:, j]
-    return targets[rows, j], scores[rows, j]
 
 
 def dataset_metrics(

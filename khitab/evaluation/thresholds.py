@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_curve
 
 from khitab.config import ThresholdConfig
-from khitab.evaluation.metrics import known_rows
+from khitab.data.dataset import known_rows
 
 
 def tune_thresholds(

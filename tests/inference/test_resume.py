@@ -22,8 +22,8 @@ from tests.inference.test_batch import documents, write_jsonl
 
 
 def batch_command(source, output, bundle, *extra):
-    return [sys.executable, "-m", "tests.inference.killable_batch", "batch", str(source), "-o", str(output), "--model", str(bundle),
-            "--chunk-rows", "10", "--quiet", *extra]
+    return [sys.executable, "-m", "tests.inference.killable_batch", "batch", str(source), "-o", str(output),
+            "--model", str(bundle), "--chunk-rows", "10", "--quiet", *extra]
 
 
 def resume(source, output, bundle):
