@@ -13,6 +13,7 @@ from khitab.review.exchange import (
 )
 from khitab.review.queue import (
     MARGIN,
+    ReviewItem,
     VerdictError,
     VerdictIn,
     asked_labels,
@@ -29,6 +30,7 @@ from khitab.review.store import VERDICTS, NewItem, ReviewStore
 from khitab.review.web import page_file
 
 __all__ = [
+    "ReviewItem",
     "EXPORT_FORMATS", "LabelStudioError", "MARGIN", "NewItem", "ReviewStore", "VERDICTS", "VerdictError",
     "VerdictIn", "asked_labels", "enqueue_decisions", "export_label_studio", "export_labeled",
     "import_label_studio", "items_from_decision", "new_item", "next_items", "page_file", "parse_verdict_body",

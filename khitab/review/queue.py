@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from khitab.review.store import VERDICTS, Item, NewItem, ReviewStore, Verdict, as_utc, utcnow
@@ -85,17 +86,37 @@ def enqueue_decisions(store: ReviewStore, decisions: Iterable, thresholds: Mappi
 # --- the queue ---------------------------------------------------------------------------
 
 
-def item_view(item: Item, judged: Iterable[str] = ()) -> dict[str, Any]:
+class ReviewItem(BaseModel):
+    """A queued sentence as reviewers and the API see it; offsets index its document. The
+    fields are the stored item's (``store.Item``) less its bookkeeping, plus ``judged``."""
+
+    item_id: str
+    text: str
+    doc_id: str
+    start: int
+    end: int
+    scores: dict[str, float]
+    thresholds: dict[str, float]
+    flagged: list[str]
+    asks: list[str] = Field(description="The labels the reviewer is asked about.")
+    cues: Optional[dict[str, list[dict[str, Any]]]] = Field(description="Cue spans per label, when recorded.")
+    decision: str = Field(description="The moderation action that queued it: review / block.")
+    model: str
+    model_version: str
+    judged: list[str] = Field(description="The labels the asking reviewer has judged already.")
+    created_at: str
+
+
+STORED_FIELDS = [name for name in ReviewItem.model_fields if name not in ("judged", "created_at")]
+
+
+def item_view(item: Item, judged: Iterable[str] = ()) -> ReviewItem:
     """An item as the API returns it; ``judged``: the labels the asking reviewer has judged."""
-    return {
-        "item_id": item.item_id, "text": item.text, "doc_id": item.doc_id, "start": item.start, "end": item.end,
-        "scores": item.scores, "thresholds": item.thresholds, "flagged": item.flagged, "asks": item.asks,
-        "cues": item.cues, "decision": item.decision, "model": item.model, "model_version": item.model_version,
-        "judged": sorted(judged), "created_at": as_utc(item.created_at).isoformat(),
-    }
+    return ReviewItem(**{name: getattr(item, name) for name in STORED_FIELDS}, judged=sorted(judged),
+                      created_at=as_utc(item.created_at).isoformat())
 
 
-def next_items(store: ReviewStore, reviewer: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+def next_items(store: ReviewStore, reviewer: str | None = None, limit: int = 20) -> list[ReviewItem]:
     """Up to ``limit`` items for ``reviewer``, most informative first, none that the reviewer
     has judged on every label it asks about (no reviewer: every item)."""
     if limit <= 0:

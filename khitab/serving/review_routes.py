@@ -41,10 +41,10 @@ def review_queue(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_QUEUE_LIMIT, description="Items at most.")] = 20,
     reviewer: Annotated[Optional[str], Query(description="Leave out what this reviewer has judged.")] = None,
-) -> dict[str, Any]:
+) -> ReviewQueue:
     """The next items to review, most informative first (nearest a threshold, then highest
     score); none that ``reviewer`` has judged on every label it asks about."""
-    return {"items": next_items(store_of(request), reviewer or None, limit)}
+    return ReviewQueue(items=next_items(store_of(request), reviewer or None, limit))
 
 
 @router.post("/v1/reviews", response_model=VerdictsRecorded, **_BODY,

@@ -13,6 +13,7 @@ from typing import Any, Optional, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
 
 from khitab.models.base import SentenceScore
+from khitab.review.queue import ReviewItem  # written once, where the queue builds it
 from khitab.serving.runtime import ServiceLimits
 
 
@@ -186,26 +187,6 @@ class ReadyResponse(BaseModel):
 
 
 # --- the review loop (review_routes.py) ---------------------------------------------------
-
-
-class ReviewItem(BaseModel):
-    """A queued sentence (``khitab.review.queue.item_view``); offsets index its document."""
-
-    item_id: str
-    text: str
-    doc_id: str
-    start: int
-    end: int
-    scores: dict[str, float]
-    thresholds: dict[str, float]
-    flagged: list[str]
-    asks: list[str] = Field(description="The labels the reviewer is asked about.")
-    cues: Optional[dict[str, list[dict[str, Any]]]] = Field(description="Cue spans per label, when recorded.")
-    decision: str = Field(description="The moderation action that queued it: review / block.")
-    model: str
-    model_version: str
-    judged: list[str] = Field(description="The labels the asking reviewer has judged already.")
-    created_at: str
 
 
 class ReviewQueue(BaseModel):

@@ -63,8 +63,8 @@ def reviewed(tmp_path, tiny_bundle, store):
     for reviewer in ("a", "b"):
         for item in next_items(store, reviewer, limit=100):
             record_verdicts(store, [
-                {"item_id": item["item_id"], "label": label, "reviewer": reviewer,
-                 "verdict": "confirm" if truth[item["text"]][label] else "reject"}
+                {"item_id": item.item_id, "label": label, "reviewer": reviewer,
+                 "verdict": "confirm" if truth[item.text][label] else "reject"}
                 for label in LABELS
             ])
     return store

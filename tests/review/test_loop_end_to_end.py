@@ -109,8 +109,8 @@ def assert_queues_continue(http: httpx.Client, store: ReviewStore) -> None:
     for k in range(CLIENTS):
         reviewer = reviewer_name(k)
         queue = http.get("/v1/reviews/queue", params={"reviewer": reviewer, "limit": 500}).json()["items"]
-        open_items = [item["item_id"] for item in everything
-                      if not set(item["asks"]) <= judged.get((reviewer, item["item_id"]), set())]
+        open_items = [item.item_id for item in everything
+                      if not set(item.asks) <= judged.get((reviewer, item.item_id), set())]
         assert [item["item_id"] for item in queue] == open_items
         for item in queue:
             assert set(item["judged"]) == judged.get((reviewer, item["item_id"]), set())

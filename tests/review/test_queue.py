@@ -29,25 +29,25 @@ def test_asked_labels_are_the_flagged_the_near_and_the_cited():
 
 
 def test_most_informative_first_nearest_threshold_then_highest_score(store, queued):
-    order = [item["text"] for item in next_items(store, "a", limit=10)]
+    order = [item.text for item in next_items(store, "a", limit=10)]
     # distances of the nearest asked label: 0.04 (denial .64/.6), 0.02 (threat .48/.5),
     # 0.05 (threat .55/.5; sectarian .35/.4 also 0.05), 0.37 (denial .97), 0.41 (sectarian .81), 0.43 (threat .93)
     texts = [text for text, _ in SENTENCES]
     assert order == [texts[5], texts[2], texts[3], texts[4], texts[1], texts[0]]
-    assert [item["text"] for item in next_items(store, "a", limit=2)] == order[:2]
+    assert [item.text for item in next_items(store, "a", limit=2)] == order[:2]
     assert next_items(store, "a", limit=0) == []
 
 
 def test_an_item_leaves_a_reviewers_queue_once_every_asked_label_is_judged(store, queued):
     first = next_items(store, "a", limit=1)[0]
-    assert first["asks"] == ["threat", "sectarian"] and first["flagged"] == ["sectarian"]
-    judge(store, first["item_id"], "a", sectarian="confirm")
+    assert first.asks == ["threat", "sectarian"] and first.flagged == ["sectarian"]
+    judge(store, first.item_id, "a", sectarian="confirm")
     again = next_items(store, "a", limit=1)[0]
-    assert again["item_id"] == first["item_id"] and again["judged"] == ["sectarian"]  # threat still asked
-    judge(store, first["item_id"], "a", threat="reject")
-    assert first["item_id"] not in {item["item_id"] for item in next_items(store, "a", limit=10)}
+    assert again.item_id == first.item_id and again.judged == ["sectarian"]  # threat still asked
+    judge(store, first.item_id, "a", threat="reject")
+    assert first.item_id not in {item.item_id for item in next_items(store, "a", limit=10)}
     # another reviewer still gets it, first
-    assert next_items(store, "b", limit=1)[0]["item_id"] == first["item_id"]
+    assert next_items(store, "b", limit=1)[0].item_id == first.item_id
     assert len(next_items(store, None, limit=10)) == 6
 
 

@@ -93,8 +93,8 @@ def test_a_sigkilled_writer_loses_no_acknowledged_verdict_and_the_queue_continue
         judged = {(item_id, label) for _, item_id, label in stored}
         # every item the writer finished is out of its queue; the others come back, unjudged labels asked
         for item in next_items(store, "w", limit=100):
-            assert {(item["item_id"], label) for label in item["asks"]} - judged
-            assert set(item["judged"]) == {label for item_id, label in judged if item_id == item["item_id"]}
+            assert {(item.item_id, label) for label in item.asks} - judged
+            assert set(item.judged) == {label for item_id, label in judged if item_id == item.item_id}
 
     restarted = writer(url, "w")
     out, _ = restarted.communicate(timeout=120)

@@ -45,7 +45,7 @@ def test_a_database_at_revision_1_upgrades_and_keeps_its_rows(tmp_path):
         from khitab.review import next_items
 
         (item,) = next_items(store, "someone-else")
-        assert item["item_id"] == "abc" and item["cues"] is None
+        assert item.item_id == "abc" and item.cues is None
 
 
 def test_sqlite_runs_in_wal_with_full_sync_and_a_busy_timeout(tmp_path):

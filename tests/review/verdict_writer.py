@@ -16,14 +16,14 @@ def main(url: str, reviewer: str) -> None:
         if not items:
             break
         item = items[0]
-        for label in item["asks"]:
-            if label in item["judged"]:
+        for label in item.asks:
+            if label in item.judged:
                 continue
-            verdict = "confirm" if label in item["flagged"] else "reject"
+            verdict = "confirm" if label in item.flagged else "reject"
             (verdict_id,) = record_verdicts(store, [
-                {"item_id": item["item_id"], "label": label, "verdict": verdict, "reviewer": reviewer}
+                {"item_id": item.item_id, "label": label, "verdict": verdict, "reviewer": reviewer}
             ])
-            print(f"ack {verdict_id} {item['item_id']} {label}", flush=True)
+            print(f"ack {verdict_id} {item.item_id} {label}", flush=True)
     print("done", flush=True)
 
 

@@ -32,7 +32,7 @@ def fresh(name: str) -> str:
 
 
 def queued_items(store, doc_id: str) -> list[str]:
-    return [item["item_id"] for item in next_items(store, None, 10_000) if item["doc_id"] == doc_id]
+    return [item.item_id for item in next_items(store, None, 10_000) if item.doc_id == doc_id]
 
 
 def test_moderate_with_enqueue_queues_the_evidence_of_review_and_block_decisions(http, store):
@@ -65,11 +65,11 @@ def test_the_queue_is_next_items_and_drops_what_the_reviewer_judged(http, store)
     doc_id, reviewer, other = fresh("doc"), fresh("analyst"), fresh("other")
     ids = store.enqueue(make_items(doc_id=doc_id))
     queue = http.get("/v1/reviews/queue", params={"limit": 500, "reviewer": reviewer}).json()["items"]
-    assert queue == next_items(store, reviewer, 500)
+    assert queue == [item.model_dump() for item in next_items(store, reviewer, 500)]
     mine = [item for item in queue if item["doc_id"] == doc_id]
     assert sorted(item["item_id"] for item in mine) == sorted(ids)
     assert [item["item_id"] for item in http.get("/v1/reviews/queue", params={"limit": 2}).json()["items"]] == [
-        item["item_id"] for item in next_items(store, None, 2)]
+        item.item_id for item in next_items(store, None, 2)]
 
     first = mine[0]
     verdicts = [{"item_id": first["item_id"], "label": label, "verdict": "confirm", "reviewer": reviewer}
