@@ -90,15 +90,13 @@ def describe_model(model: SentenceClassifier, path: Path | str | None = None) ->
     }
 
 
-def confusion(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, int]:
-    predicted = scores >= threshold
-    y = y.astype(bool)
-    return {
-        "tp": int((predicted & y).sum()),
-        "fp": int((predicted & ~y).sum()),
-        "fn": int((~predicted & y).sum()),
-        "tn": int((~predicted & ~y).sum()),
-    }
+def confusion_counts(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, int]:
+    """tp / fp / fn / tn of the flags at ``threshold``."""
+    from sklearn.metrics import confusion_matrix
+
+    tn, fp, fn, tp = confusion_matrix(np.asarray(y, dtype=bool), np.asarray(scores) >= threshold,
+                                      labels=[False, True]).ravel()
+    return {"tp": int(tp), "fp": int(fp), "fn": int(fn), "tn": int(tn)}
 
 
 def measure(scored: Scored, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> dict[str, Any]:
@@ -111,7 +109,7 @@ def measure(scored: Scored, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -
             entry.update(label_intervals(y, p, t, resample_counts(len(y), resamples, seed)))
         else:
             entry.update({"f1_ci": None, "pr_auc_ci": None})
-        entry["confusion"] = confusion(y, p, t)
+        entry["confusion"] = confusion_counts(y, p, t)
     dataset = scored.dataset
     result = {
         "source": dataset.origin,
@@ -248,19 +246,19 @@ def evaluate(
                 metrics["datasets"][name]["faithfulness"] = faithfulness_of(model, s, faithfulness, seed)
             if explain_errors and output_dir is not None:
                 error_cues[name] = explain_pairs(model, s, error_pairs(s, top_k))
-    metrics = clean(metrics)
+    metrics = json_ready(metrics)
     if output_dir is not None:
         write_outputs(Path(output_dir), metrics, scored, other_scored, top_k, error_cues)
         log(f"wrote {Path(output_dir) / 'metrics.json'}, report.html, report.md")
     return metrics
 
 
-def clean(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """JSON-ready: numpy scalars to Python, floats rounded to 6 places, NaN to None."""
     if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):

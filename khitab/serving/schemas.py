@@ -81,7 +81,7 @@ class ModerateRequest(_Body):
         return self
 
 
-class Warning_(BaseModel):
+class TextWarning(BaseModel):
     code: str = Field(description="'language' (not mainly Arabic, still scored) or 'empty'.")
     message: str
     arabic_ratio: Optional[float] = None
@@ -139,7 +139,7 @@ class ScoreResponse(BaseModel):
     model_version: str
     request_id: str
     rows: list[ExplainedRow]
-    warnings: list[Warning_]
+    warnings: list[TextWarning]
 
 
 class EvidenceRow(Row):
@@ -160,7 +160,7 @@ class DecisionOut(BaseModel):
     label_actions: dict[str, str]
     scores: dict[str, float]
     evidence: list[ExplainedEvidenceRow]
-    warnings: list[Warning_]
+    warnings: list[TextWarning]
     model: str
     model_version: str
     policy_version: str
