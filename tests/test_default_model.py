@@ -45,7 +45,7 @@ def test_default_finds_statements_embedded_in_wire_copy(default_model, labels):
     sample = dataset.examples[::6]
     targets, known = label_matrices(sample, labels)
     probs = default_model.predict_proba([ex.text for ex in sample])
-    # v3 measured 0.846 (v2 0.905): the real-text default traded some of this for real text (MODEL_CARD.md)
+    # v4 measured 0.887, v3 0.846, v2 0.905 (MODEL_CARD.md)
     assert dataset_metrics(probs, targets, known, labels, default_model.threshold_vector())["macro_f1"] >= 0.82
 
 
@@ -53,7 +53,7 @@ def test_default_on_the_seed_article(default_model, labels):
     gold = [ex for ex in load_seed_gold(SEED_GOLD, SEED_TEXT, labels) if not ex.borderline]
     matrix = default_model.score_sentences([ex.text for ex in gold])
     right = sum(set(matrix.flagged(i)) == {k for k, v in ex.labels.items() if v == 1} for i, ex in enumerate(gold))
-    assert right >= 10  # v3 measured 10 of 13 (v2 11, v1 12): a regression check, MODEL_CARD.md
+    assert right >= 10  # v4 and v3 measured 10 of 13 (v2 11, v1 12): a regression check, MODEL_CARD.md
 
 
 def test_loading_the_adapter_bundle_does_not_report_a_newly_initialized_head(labels):
@@ -81,10 +81,10 @@ EXTERNAL = ROOT.parent / "shared" / "data" / "external"
 @pytest.mark.skipif(not EXTERNAL.is_dir(), reason="the external datasets (texts of the real-text corpus) are absent")
 def test_default_holds_on_real_text(default_model, labels):
     """The measure that matters (MODEL_CARD.md): real tweets and news sentences, labeled here;
-    v2 scored 0.478 macro-F1 on this split."""
+    v4 scores 0.668 macro-F1 on this split (both annotation waves), v3 0.584."""
     roots = SourceRoots(ROOT / "data" / "authored", EXTERNAL, ROOT / "data" / "real" / "labels.jsonl")
     dataset = load_dataset("real:test", labels, roots)
     targets, known = label_matrices(dataset.examples, labels)
     probs = default_model.predict_proba(dataset.texts)
     metrics = dataset_metrics(probs, targets, known, labels, default_model.threshold_vector())
-    assert metrics["macro_f1"] >= 0.55
+    assert metrics["macro_f1"] >= 0.62
