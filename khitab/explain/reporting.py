@@ -21,13 +21,14 @@ _SOUND = {
         اعلن يعلن معلن | هدد يهدد مهدد | توعد يتوعد متوعد | اتهم يتهم - | شدد يشدد مشدد |
         اوضح يوضح موضح | حذر يحذر محذر | غرد يغرد مغرد | افاد يفيد - | تعهد يتعهد متعهد |
         هتف يهتف - | كتب - - | گال يگول - | رفض يرفض رافض | انتقد ينتقد منتقد | طالب يطالب مطالب |
-        ندد يندد مندد | ادان يدين -""",
+        ندد يندد مندد | ادان يدين - | وصف يصف واصف | اعرب يعرب معرب""",
     "weak": """زاد - - | ذكر - - | نقل ينقل ناقل | اعتبر يعتبر معتبر | كشف يكشف كاشف | لفت يلفت لافت |
         تابع - - | حكي يحكي - | رد يرد - | نشر ينشر -""",
 }
 # Defective verbs (final weak letter) conjugate irregularly: their forms are listed whole.
 _DEFECTIVE = {
-    "strong": "نفي نفت نفوا نفيا ينفي تنفي ينفون ينفيان نافيا نافيه دعا دعت دعوا يدعو تدعو يدعون داعيا",
+    "strong": "نفي نفت نفوا نفيا ينفي تنفي ينفون ينفيان نافيا نافيه دعا دعت دعوا يدعو تدعو يدعون داعيا "
+              "شكا شكت شكوا يشكو تشكو يشكون شاكيا",
     "weak": "راي رات راوا يري تري يرون حكت حكوا بيحكي",
 }
 # Multi-word and prepositional attributions; the speaker follows them.
@@ -72,13 +73,19 @@ WEAK_VERBS = _verb_forms("weak")
 # Circumstantial participles (قائلا، مضيفاً): their subject is the sentence's first subject.
 PARTICIPLES = frozenset(
     {p + "ا" for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
-     for p in entry.split()[2:3] if p != "-"} | {"نافيا", "داعيا"})
+     for p in entry.split()[2:3] if p != "-"} | {"نافيا", "داعيا", "شاكيا"})
 # Perfect forms (those a headline's imperfect "X تنفي" is told from): their subject may stand
 # after them ("قال X") while an imperfect verb's subject stands before it in a headline.
 PERFECT_VERBS = frozenset(
     {f for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
      for f in _sound_forms(entry.split()[0], "-", "-")}
-    | set("نفي نفت نفوا نفيا دعا دعت دعوا راي رات راوا حكت حكوا".split()))
+    | set("نفي نفت نفوا نفيا دعا دعت دعوا شكا شكت شكوا راي رات راوا حكت حكوا".split()))
+# An imperfect verb may carry its object as a suffix ("تصفه بالمسرحية"، "تنتقدها"); a perfect
+# or masdar with one is often a noun ("رفضه" his refusal), so only imperfect forms are read so.
+_OBJECT_SUFFIXES = ("هما", "هم", "ها", "ه")
+# A verb right after a relative pronoun describes a noun ("الأصوات التي تتهم بوتين"، "ممن
+# يدعون أنهم"): the author's characterization, not an attribution the sentence makes.
+RELATIVES = frozenset("الذي التي الذين اللذين اللتين اللواتي اللاتي ممن مما".split())
 # Words that end a subject read backwards from its verb ("كما أكد"، "ثم قال"، "حيث يقول").
 _BEFORE_STOPS = _STOPS | frozenset(
     "كما ثم حيث بينما فيما لكن لكنه ولكن بالتالي وبالتالي اذ عندما حين ما مما لما كل".split())
@@ -99,11 +106,20 @@ def verb_strength(word: str) -> str | None:
     """"strong" or "weak" when ``word`` (raw) is a reporting verb form, with or without و/ف."""
     folded = fold_keywords(word)
     for form in (folded, folded[1:] if folded[:1] in ("و", "ف") else ""):
-        if form in STRONG_VERBS:
-            return "strong"
-        if form in WEAK_VERBS:
-            return "weak"
+        for stem in (form, _without_object(form)):
+            if stem in STRONG_VERBS:
+                return "strong"
+            if stem in WEAK_VERBS:
+                return "weak"
     return None
+
+
+def _without_object(form: str) -> str:
+    """An imperfect verb form without its object suffix ("تصفه" -> "تصف"); "" when none."""
+    if form[:1] not in ("ي", "ت"):
+        return ""
+    suffix = next((x for x in _OBJECT_SUFFIXES if form.endswith(x)), "")
+    return form[:-len(suffix)] if suffix and len(form) - len(suffix) >= 3 else ""
 
 
 def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]) -> list[Attribution]:
@@ -119,7 +135,7 @@ def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]
             speaker = speaker_after(document, words, i + marker, lam_prefix=lam)
             found.append(Attribution(word.start, words[i + marker - 1].end, speaker))
             continue
-        strength = verb_strength(word.text)
+        strength = None if i and folded[i - 1] in RELATIVES else verb_strength(word.text)
         if strength == "strong" or (strength == "weak" and _complement_follows(document, words, folded, i)):
             speaker = _verb_speaker(document, words, folded, i)
             found.append(Attribution(word.start, word.end, speaker))

@@ -93,3 +93,25 @@ def test_a_weak_verbs_complementizer_may_follow_a_long_subject():
 def test_a_paper_publishing_a_claim_reports_it():
     assert _voice("نشرت مجلة رياضية أن المدرب سيرحل في الصيف")[0] == "reported"
     assert _voice("نشرت الفرقة صورا جديدة من الحفل")[0] == "author"  # no claim: publishing only
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("ووصفت الوزارة، في بيان، الهجوم بأنه عمل جبان", "الوزارة"),
+    ("وأعربت وزارة الخارجية عن قلقها من التصعيد", "وزارة الخارجية"),
+    ("ويشكو المزارعون من غلاء الأسمدة", "المزارعون"),
+])
+def test_descriptions_expressions_and_complaints_are_reporting_verbs(text, speaker):
+    assert _voice(text) == ("reported", speaker)
+
+
+def test_an_imperfect_verb_with_an_object_suffix_is_a_reporting_verb():
+    assert _voice("ألمانيا تستضيف القمة وفرنسا تنتقدها") == ("reported", "فرنسا")
+    assert verb_strength("رفضه") is None  # a perfect or masdar with a suffix: "his refusal"
+
+
+@pytest.mark.parametrize("text", [
+    "ورغم الأصوات التي تتهم الحكومة بالفساد نجحت الخطة",
+    "وهناك من الكتاب ممن يدعون أنهم خبراء في كل شيء",
+])
+def test_a_reporting_verb_in_a_relative_clause_describes_a_noun(text):
+    assert _voice(text) == ("author", None)
