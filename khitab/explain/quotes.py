@@ -11,7 +11,7 @@ from __future__ import annotations
 
 OPENERS = "«‹„"
 CLOSERS = "»›"
-EITHER = "\"“”‘’"  # direction read from context (RTL text often swaps “ and ”)
+EITHER = "\"“”‘’❝❞"  # direction read from context (RTL text often swaps “ and ”, ❝ and ❞)
 _OPEN_BEFORE = "([{«‹„:،,"  # after an opening bracket or a colon a mark opens too
 
 

@@ -166,6 +166,10 @@ def subject_before(document: str, words: list[Span], folded: list[str], i: int) 
             break
         if (k > 0 and _is_complement(folded[k])) or not any(ch.isalpha() for ch in word.text):
             break
+        # a conjunction before a definite subject, even sentence-initial ("فالاحتلال يتهم")
+        if k == 0 and folded[k][:3] in ("وال", "فال"):
+            taken.append(Span(word.start + 1, word.end, word.text[1:]))
+            break
         if k > 0 and folded[k][:1] == "و" and len(folded[k]) > 3 and folded[k] not in _WAW_NOUNS:
             taken.append(Span(word.start + 1, word.end, word.text[1:]))
             break

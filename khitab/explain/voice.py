@@ -54,20 +54,28 @@ def sentence_voice(
     shares = [max(w, 0.0) for w in weights] if weights is not None and content else None
     regions = context.regions(start, end)
     inside = [r for r in regions if r[0] < end and r[1] > start]
-    if inside and inside_share(spans, inside, shares) >= QUOTED_SHARE:
-        quote = max(inside, key=lambda r: inside_share(spans, [r], shares))
+    speech = [r for r in inside if not _mention(document, r)]
+    if speech and inside_share(spans, speech, shares) >= QUOTED_SHARE:
+        quote = max(speech, key=lambda r: inside_share(spans, [r], shares))
         return Voice("quoted", context.quote_speaker(quote, start))
     colon = colon_speech(document, start, end, words)
     # without cues the speech a colon introduces is the sentence's message ("وقال X: ...")
     if colon is not None and (not content or inside_share(spans, [(colon.start, colon.end)], shares) >= QUOTED_SHARE):
         return Voice("quoted", colon.speaker or context.earlier_speaker(start))
-    introduced = [r for r in inside if not content and _introduced(document, words, r)]
+    introduced = [r for r in speech if not content and _introduced(document, words, r)]
     if introduced:
         return Voice("quoted", context.quote_speaker(introduced[0], start))
     found = attributions(document, words, inside)
     if found:
         return Voice("reported", context.attribution_speaker(found, words, start))
     return Voice("author", None)
+
+
+def _mention(document: str, region: tuple[int, int]) -> bool:
+    """A quote glued to a preposition (لـ"البوابة نيوز"، بـ"عدم المهنية"): a name or term the
+    sentence mentions, not speech it gives; its words still are no reporting verbs."""
+    before = document[max(0, region[0] - 2):region[0]]
+    return before in ("لـ", "بـ") or (before[-1:] in ("ل", "ب") and not before[:1].isalpha())
 
 
 def _introduced(document: str, words: list[Span], region: tuple[int, int]) -> bool:

@@ -115,3 +115,21 @@ def test_an_imperfect_verb_with_an_object_suffix_is_a_reporting_verb():
 ])
 def test_a_reporting_verb_in_a_relative_clause_describes_a_noun(text):
     assert _voice(text) == ("author", None)
+
+
+def test_a_quote_glued_to_a_preposition_is_a_mention_not_speech():
+    text = 'واتهمت الشرطة الرجل بالانتماء لـ"الجبهة الشعبية لتحرير فلسطين"'
+    content = [(text.index("الجبهة"), text.index("فلسطين") + len("فلسطين"))]
+    assert sentence_voice(text, 0, len(text), content).voice == "reported"
+    speech = 'وقالت الشرطة "الجبهة الشعبية لتحرير فلسطين مسؤولة"'
+    content = [(speech.index("الجبهة"), speech.index("مسؤولة"))]
+    assert sentence_voice(speech, 0, len(speech), content).voice == "quoted"
+
+
+def test_a_sentence_initial_conjunction_is_no_part_of_the_subject():
+    assert _voice("فالحكومة تتهم المعارضة بالتحريض") == ("reported", "الحكومة")
+
+
+def test_ornamental_quotation_marks_quote():
+    text = "قال الشيخ: ❞الصبر مفتاح الفرج والعمل طريق النجاح❝"
+    assert quote_regions(text, 0, len(text)) == [(text.index("❞"), len(text))]
