@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -16,6 +16,14 @@ from khitab.errors import KhitabError
 from khitab.models.bundle import load_model
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Arabic threat / sectarian / denial scoring.")
+
+# How every encoder in the model runs: `khitab batch` and `khitab serve` take the same two options.
+BackendOption = Annotated[
+    str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU), for every encoder in the model.")
+]
+QuantizeOption = Annotated[
+    Optional[str], typer.Option(help="int8: 8-bit weights and activations in blocks of 32 (onnx backend).")
+]
 
 # What a user can fix (a config, data, input, model, option or missing file); the rest are bugs.
 USER_ERRORS = (KhitabError, FileNotFoundError)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from khitab.cli.app import OutputFormat, app, resolve_model, say, user_errors
+from khitab.cli.app import BackendOption, OutputFormat, QuantizeOption, app, resolve_model, say, user_errors
 from khitab.config import load_labels
 from khitab.defaults import default_labels_path
 from khitab.errors import OptionError
@@ -65,12 +65,8 @@ def batch(
     input_format: Annotated[Optional[str], typer.Option(help="jsonl|csv|parquet|txt (default: from INPUT).")] = None,
     level: Annotated[str, typer.Option(help="sentence: a row per sentence; document: max per label.")] = "sentence",
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run (same --output).")] = False,
-    backend: Annotated[
-        str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU), for every encoder in the model.")
-    ] = "torch",
-    quantize: Annotated[
-        Optional[str], typer.Option(help="int8: 8-bit weights and activations in blocks of 32 (onnx backend).")
-    ] = None,
+    backend: BackendOption = "torch",
+    quantize: QuantizeOption = None,
     device: Annotated[str, typer.Option(help="auto (GPU with bf16 when present), cpu or cuda.")] = "auto",
     chunk_rows: Annotated[int, typer.Option(min=1, help="Input rows per resumable chunk.")] = 1000,
     max_tokens: Annotated[int, typer.Option(min=1, help="Padded tokens per forward batch.")] = 4096,

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from khitab.cli.app import app, resolve_model, say, user_errors
+from khitab.cli.app import BackendOption, QuantizeOption, app, resolve_model, say, user_errors
 from khitab.errors import OptionError
 
 
@@ -21,12 +21,8 @@ def serve(
     max_texts: Annotated[int, typer.Option(min=1, help="Texts per request (422 above).")] = 64,
     max_chars: Annotated[int, typer.Option(min=1, help="Characters per text (422 above).")] = 20_000,
     max_batch: Annotated[int, typer.Option(min=1, help="Sentences per forward pass.")] = 64,
-    backend: Annotated[
-        str, typer.Option(help="torch (default) or onnx (ONNX Runtime, CPU), for every encoder in the model.")
-    ] = "torch",
-    quantize: Annotated[
-        Optional[str], typer.Option(help="int8: 8-bit weights in blocks of 32 (onnx backend).")
-    ] = None,
+    backend: BackendOption = "torch",
+    quantize: QuantizeOption = None,
     max_wait_ms: Annotated[float, typer.Option(min=0, help="How long a forward pass waits for more requests.")] = 5.0,
     microbatch: Annotated[bool, typer.Option(help="Share forward passes between concurrent requests.")] = True,
     threads: Annotated[
