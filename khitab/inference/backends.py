@@ -26,6 +26,10 @@ from khitab.models.runtime import (
 __all__ = ["DEFAULT_MAX_BATCH", "DEFAULT_MAX_TOKENS", "SentenceScorer"]
 
 
+class ParityError(BundleError):
+    """An accelerated backend whose probabilities drift beyond tolerance from torch fp32."""
+
+
 class SentenceScorer:
     """Probabilities per label for many sentences, fast, in input order.
 
@@ -97,6 +101,17 @@ class SentenceScorer:
     @property
     def tolerance(self) -> float:
         return PARITY_TOLERANCE.get(self.precision, 0.0)
+
+    def checked_parity(self, sentences: Sequence[str]) -> float | None:
+        """``parity(sentences)``, refused with :class:`ParityError` beyond ``tolerance`` (fp32 and
+        int8; bf16 on a GPU is only reported): the check batch runs and the service start make."""
+        diff = self.parity(sentences)
+        if diff is not None and diff > self.tolerance and self.precision in ("fp32", "int8"):
+            raise ParityError(
+                f"{self.name}: probabilities differ from torch fp32 by up to {diff:.3g} on the first "
+                f"{len(sentences)} sentences (tolerance {self.tolerance:g}); use --backend torch"
+            )
+        return diff
 
 
 def _precision(engines: list[str]) -> str:

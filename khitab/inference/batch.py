@@ -29,10 +29,6 @@ from khitab.models.base import SentenceClassifier, SentenceScore, flagged_labels
 PARITY_SAMPLE = 32
 
 
-class ParityError(BundleError):
-    """An accelerated backend whose probabilities drift beyond tolerance from torch fp32."""
-
-
 @dataclass
 class Summary:
     input: str
@@ -289,15 +285,9 @@ def input_fingerprint(path: Path) -> dict[str, Any]:
 
 
 def _check_parity(scorer: SentenceScorer, sample: Sequence[str], summary: Summary) -> None:
-    diff = scorer.parity(sample)
-    if diff is None:
-        return
-    summary.parity_max_abs_diff, summary.parity_tolerance = diff, scorer.tolerance
-    if diff > scorer.tolerance and scorer.precision in ("fp32", "int8"):  # bf16 on a GPU: reported only
-        raise ParityError(
-            f"{scorer.name}: probabilities differ from torch fp32 by up to {diff:.3g} on the first "
-            f"{len(sample)} sentences (tolerance {scorer.tolerance:g}); use --backend torch"
-        )
+    diff = scorer.checked_parity(sample)
+    if diff is not None:
+        summary.parity_max_abs_diff, summary.parity_tolerance = diff, scorer.tolerance
 
 
 def _progress_bar(total: int | None, enabled: bool):

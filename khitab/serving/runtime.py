@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from khitab.errors import BundleError
 from khitab.inference.backends import SentenceScorer
 from khitab.inference.microbatch import MicroBatcher, NotRunning, Overloaded
 from khitab.models.base import SentenceClassifier
@@ -105,7 +104,7 @@ class Runtime:
         self.moderator = Moderator(model, policy)  # a policy that does not fit the model fails here
         # every encoder in the model runs on this backend from here on (torch fp32 by default)
         self.scorer = SentenceScorer(model, options=runtime or RuntimeOptions())
-        self.parity = check_parity(self.scorer)
+        self.scorer.checked_parity(PARITY_SENTENCES)  # a drifting backend refuses to start
         self.review_store = review_store
         self.enqueue_reviews = enqueue_reviews  # every moderation's review/block evidence is queued
         self.batcher: MicroBatcher | None = None
@@ -198,12 +197,3 @@ class Runtime:
             self.metrics.decisions.labels(decision.action).inc()
             self.warn(decision.warnings)
 
-
-def check_parity(scorer: SentenceScorer) -> float | None:
-    """Largest |Δp| against torch fp32 on ``PARITY_SENTENCES`` (None on torch fp32 itself);
-    beyond the backend's tolerance the service refuses to start, naming the difference."""
-    diff = scorer.parity(PARITY_SENTENCES)
-    if diff is not None and diff > scorer.tolerance and scorer.precision in ("fp32", "int8"):
-        raise BundleError(f"{scorer.name}: probabilities differ from torch fp32 by up to {diff:.3g} "
-                          f"(tolerance {scorer.tolerance:g}); serve with --backend torch")
-    return diff
