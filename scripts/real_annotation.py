@@ -98,12 +98,16 @@ def vote_string(v: dict) -> str:
 
 def make_gold(*outs: str) -> None:
     rows, pairs_by_wave = [], {}
+    everything = {x: ([], []) for x in LABELS}  # every wave's (A, B) votes, for the overall kappa
     for out in outs:
-        wave, wave_rows, pairs_by_wave[wave] = wave_gold(Path(out))
+        wave, wave_rows, pairs = wave_gold(Path(out))
         rows.extend(wave_rows)
+        pairs_by_wave[wave] = pairs
+        for x in LABELS:
+            everything[x][0].extend(pairs[x][0])
+            everything[x][1].extend(pairs[x][1])
     rows.sort(key=lambda r: r["id"])
     write_jsonl(ROOT / "data" / "real" / "labels.jsonl", rows)
-    everything = {x: tuple(sum((list(p[x][i]) for p in pairs_by_wave.values()), []) for i in (0, 1)) for x in LABELS}
     agreement = agreement_of(rows, everything)
     if len(outs) > 1:
         agreement["waves"] = {str(wave): agreement_of([r for r in rows if wave_of(r) == wave], pairs)
