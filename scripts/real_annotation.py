@@ -5,6 +5,9 @@
       draw the stratified sample and write OUT_DIR/batches/batch_NN.jsonl ({key, text}, what
       annotators read) and OUT_DIR/index.jsonl (key -> source id, stratum; annotators never see it).
       A wave after the first draws only units no labeled row holds (quotas: sampling.WAVE_QUOTAS)
+  .venv/bin/python scripts/real_annotation.py sample EXTERNAL_ROOT OUT_DIR --wave N --model BUNDLE
+      an active-learning wave (sampling.ACTIVE_QUOTAS): unlabeled train-split units among those
+      BUNDLE scores highest per label, plus train units at random; dev and test stay as they are
   .venv/bin/python scripts/real_annotation.py disputed OUT_DIR NAME BATCH...
       the items two annotators split on, for a third (OUT_DIR/adjudication/NAME.input.jsonl)
   .venv/bin/python scripts/real_annotation.py gold OUT_DIR [OUT_DIR ...]
@@ -42,17 +45,24 @@ def write_jsonl(path: Path, rows) -> None:
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def sample(external_root: str, out: str, wave: int = 1) -> None:
+def sample(external_root: str, out: str, wave: int = 1, model: str | None = None) -> None:
     from khitab.data.real.corpus import read_label_rows
-    from khitab.data.real.sampling import WAVE_QUOTAS, draw, strata_counts
+    from khitab.data.real.sampling import ACTIVE_QUOTAS, WAVE_QUOTAS, draw, draw_active, strata_counts
     from khitab.data.real.units import real_units
 
     units = real_units(Path(external_root))
+    labeled = frozenset(r["id"] for r in read_label_rows(ROOT / "data" / "real" / "labels.jsonl"))
     if wave == 1:
         drawn = draw(units, RANDOM_N, NEWS_N)
+    elif model is not None:
+        from khitab import load_model
+
+        classifier = load_model(model)
+        quotas, random_n = ACTIVE_QUOTAS[wave]
+        probs = classifier.predict_proba([u.text for u in units])
+        drawn = draw_active(units, probs, classifier.labels, quotas, random_n, seed=2026 + wave, exclude=labeled)
     else:
         proxies, cues, news_n, random_n = WAVE_QUOTAS[wave]
-        labeled = frozenset(r["id"] for r in read_label_rows(ROOT / "data" / "real" / "labels.jsonl"))
         drawn = draw(units, random_n, news_n, seed=2026 + wave, proxy_quotas=proxies, cue_quotas=cues,
                      exclude=labeled)
     random.Random(7).shuffle(drawn)
@@ -184,6 +194,8 @@ if __name__ == "__main__":
         sample(*args)
     elif command == "sample" and len(args) == 4 and args[2] == "--wave":
         sample(args[0], args[1], int(args[3]))
+    elif command == "sample" and len(args) == 6 and args[2] == "--wave" and args[4] == "--model":
+        sample(args[0], args[1], int(args[3]), args[5])
     elif command == "disputed" and len(args) >= 3:
         disputed(args[0], args[1], args[2:])
     elif command == "gold" and args:

@@ -120,3 +120,30 @@ def test_a_later_wave_draws_only_units_no_earlier_wave_took_and_keeps_a_random_s
     assert len(by_stratum["proxy:incitement"]) == left < 20
     assert len(by_stratum["random"]) == 40
     assert draw(units, 40, 0, seed=2028, proxy_quotas={"incitement": 20}, cue_quotas={}, exclude=taken) == second
+
+
+def test_an_active_wave_reads_only_unlabeled_train_units_from_the_top_of_each_labels_ranking():
+    from khitab.data.real.corpus import real_group
+    from khitab.data.real.sampling import draw_active
+    from khitab.data.splits import split_of
+
+    units = [Unit(f"s:{i}", f"نص رقم {i}", "s", f"s:{i}", "social", ()) for i in range(400)]
+    probs = np.zeros((400, 2))
+    probs[:, 0] = np.arange(400) / 400          # "threat" ranks the last units highest
+    probs[:, 1] = 1 - np.arange(400) / 400      # "denial" the first ones
+    labeled = frozenset({"s:399", "s:0"})
+    sample = draw_active(units, probs, ["threat", "denial"], {"threat": (30, 10), "denial": (30, 10)}, 20,
+                         exclude=labeled)
+    train = [u for u in units if split_of(real_group(u.group)) == "train" and u.id not in labeled]
+    threat_pool = {u.id for u in sorted(train, key=lambda u: -int(u.id[2:]))[:30]}
+    denial_pool = {u.id for u in sorted(train, key=lambda u: int(u.id[2:]))[:30]}
+    strata = {}
+    for s in sample:
+        strata.setdefault(s.stratum, set()).add(s.unit.id)
+    assert len(strata["active:threat"]) == 10 and strata["active:threat"] <= threat_pool
+    assert len(strata["active:denial"]) == 10 and strata["active:denial"] <= denial_pool
+    assert len(strata["random_train"]) == 20
+    ids = [s.unit.id for s in sample]
+    assert len(ids) == len(set(ids)) == 40
+    assert all(split_of(real_group(s.unit.group)) == "train" for s in sample)  # dev and test stay as they are
+    assert not labeled & set(ids)

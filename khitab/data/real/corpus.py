@@ -58,6 +58,11 @@ def read_label_rows(path: Path) -> list[dict]:
     return rows
 
 
+def real_group(group: str) -> str:
+    """The split group of a real item: its source group, kept apart from authored groups."""
+    return f"real:{group}"
+
+
 def load_real(labels_path: Path, external_root: Path, labels: Sequence[str] = LABELS) -> list[Example]:
     """Every labeled real item as an ``Example`` (``source`` = ``real``, ``meta['slice']`` = the
     external dataset it comes from), in the label file's order."""
@@ -87,7 +92,7 @@ def join_texts(rows: Sequence[dict], labels_path: Path, external_root: Path,
         out.append(Example(
             id=f"real:{row['id']}", text=unit.text,
             labels={x: int(row["labels"][x]) for x in labels if x in row["labels"]},
-            source="real", group=f"real:{row['group']}", register=row["register"],
+            source="real", group=real_group(row["group"]), register=row["register"],
             borderline=bool(row.get("borderline")), note=row.get("note", ""),
             meta={"slice": row["source"], "stratum": row["stratum"]},
         ))

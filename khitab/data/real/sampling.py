@@ -8,8 +8,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from khitab.data.external._lexicon import has_denial_cue, has_sect_term, has_threat_cue
+from khitab.data.real.corpus import real_group
 from khitab.data.real.units import Unit
+from khitab.data.splits import split_of
 
 # Items drawn per stratum, at most (a stratum with fewer eligible units gives all it has).
 PROXY_QUOTAS = {
@@ -25,6 +29,13 @@ WAVE_QUOTAS = {
     2: ({"incitement": 200, "religion_hate": 250, "hate": 250, "accusation": 150, "fake": 150, "disagree": 200},
         {"threat_cue": 700, "sect_cue": 300, "denial_cue": 250}, 300, 1100),
 }
+
+# The third wave is an active-learning wave for training only: it draws from units whose group
+# hashes to the train split, so real dev and test keep exactly the rows of waves 1-2 (and their
+# sampling design), and a model's choice of what to read never biases what it is measured on.
+# Per label: (pool, n) = n units drawn uniformly from the `pool` units the current model scores
+# highest for that label, where its confusions (curses and insults scored as threats) live.
+ACTIVE_QUOTAS = {3: ({"threat": (4000, 1000), "sectarian": (2500, 300), "denial": (2500, 300)}, 500)}
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,28 @@ def draw(units: Sequence[Unit], random_n: int, news_n: int, seed: int = 2026,
         take([u for u in units if stratum in cue_strata(u.text)], n, f"cue:{stratum}")
     take([u for u in units if u.register == "news"], news_n, "random_news")
     take(list(units), random_n, "random")
+    return list(taken.values())
+
+
+def draw_active(units: Sequence[Unit], probs: np.ndarray, labels: Sequence[str],
+                quotas: dict[str, tuple[int, int]], random_n: int, seed: int = 2026,
+                exclude: frozenset[str] = frozenset()) -> list[Sampled]:
+    """A train-only sample guided by a model: for each label, ``n`` units drawn at random from the
+    ``pool`` unlabeled train units with the highest probability (``probs[i, j]`` for ``units[i]``
+    and ``labels[j]``), then ``random_n`` train units at random. Only which units are read is
+    chosen here; their labels come from annotators. Deterministic for given arguments."""
+    rng = random.Random(seed)
+    keep = [i for i, u in enumerate(units) if u.id not in exclude and split_of(real_group(u.group)) == "train"]
+    taken: dict[str, Sampled] = {}
+    for label, (pool_size, n) in quotas.items():
+        column = probs[keep, list(labels).index(label)]
+        ranked = [keep[i] for i in np.argsort(-column, kind="stable")]
+        pool = [units[i] for i in ranked if units[i].id not in taken][:pool_size]
+        for u in rng.sample(pool, min(n, len(pool))):
+            taken[u.id] = Sampled(u, f"active:{label}")
+    rest = [units[i] for i in keep if units[i].id not in taken]
+    for u in rng.sample(rest, min(random_n, len(rest))):
+        taken[u.id] = Sampled(u, "random_train")
     return list(taken.values())
 
 
