@@ -35,7 +35,9 @@ WAVE_QUOTAS = {
 # sampling design), and a model's choice of what to read never biases what it is measured on.
 # Per label: (pool, n) = n units drawn uniformly from the `pool` units the current model scores
 # highest for that label, where its confusions (curses and insults scored as threats) live.
-ACTIVE_QUOTAS = {3: ({"threat": (4000, 1000), "sectarian": (2500, 300), "denial": (2500, 300)}, 500)}
+# Wave 4 repeats the recipe with the model retrained on wave 3 (its confusions have moved).
+ACTIVE_QUOTAS = {wave: ({"threat": (4000, 1000), "sectarian": (2500, 300), "denial": (2500, 300)}, 500)
+                 for wave in (3, 4)}
 
 
 @dataclass(frozen=True)
