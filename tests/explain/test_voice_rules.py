@@ -133,3 +133,33 @@ def test_a_sentence_initial_conjunction_is_no_part_of_the_subject():
 def test_ornamental_quotation_marks_quote():
     text = "قال الشيخ: ❞الصبر مفتاح الفرج والعمل طريق النجاح❝"
     assert quote_regions(text, 0, len(text)) == [(text.index("❞"), len(text))]
+
+
+@pytest.mark.parametrize("text", [
+    "لبنان: وصل الرئيس إلى المطار وسط إجراءات أمنية مشددة",
+    "السودان: الحكم بسجن مسؤولين سابقين في قضية فساد",
+])
+def test_a_one_word_place_tag_before_narration_is_a_dateline(text):
+    assert _voice(text) == ("author", None)
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("لبنان: لن نقبل بأي تدخل في شؤوننا", "لبنان"),
+    ("السودان: لا صحة لأنباء إغلاق الحدود", "السودان"),
+    ("قطر: سنواصل الوساطة بين الطرفين", "قطر"),
+])
+def test_a_place_tag_before_a_claim_or_first_person_quotes_its_government(text, speaker):
+    assert _voice(text) == ("quoted", speaker)
+
+
+def test_a_reporting_verb_in_a_later_joined_clause_leaves_the_colon_its_speaker():
+    assert _voice("النقابة: لا اتفاق حتى الآن والحكومة ترفض الحوار") == ("quoted", "النقابة")
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("الدفاع المدني: لم نتلق أي بلاغ يفيد بوجود ضحايا", "الدفاع المدني"),
+    ("المذيع: الحكومة حذرت المواطنين مما تخططون له أنتم", "المذيع"),
+])
+def test_first_and_second_person_speech_after_a_colon_is_quoted(text, speaker):
+    assert _voice(text) == ("quoted", speaker)
+
