@@ -44,6 +44,9 @@ _STOPS = frozenset("""
     راح رح رايح بدنا بدي لازم والله احنا نحن انا انت انتم انتو هذا هذه هاي هذول اذا لو
 """.split())  # the second line: direct speech starting without quotes, often in dialect
 MAX_SPEAKER_WORDS = 6
+# Words that link a name to the next one ("عبد الرحمان بن بوزيد"، "أبو بكر"): a name cut off
+# after one of them is incomplete, so the next word is taken beyond ``MAX_SPEAKER_WORDS``.
+_NAME_LINKS = frozenset("بن ابن بنت ابو ابي ام عبد ال".split())
 # A weak verb's complementizer may follow a long subject ("واعتبر بلاغ صادر عن اجتماع المكتب
 # المركزي للجمعية أن ..."): it counts within this many words.
 COMPLEMENT_WINDOW = 10
@@ -230,7 +233,16 @@ def speaker_after(document: str, words: list[Span], first: int, lam_prefix: bool
         taken.append(word)
     if not taken:
         return None
+    _complete_name(document, words, taken)
     return Span(taken[0].start, taken[-1].end, document[taken[0].start:taken[-1].end])
+
+
+def _complete_name(document: str, words: list[Span], taken: list[Span]) -> None:
+    """Extend a name cut off right after a linking word (بن، أبو، عبد) by the word it links."""
+    nxt = next((j for j, w in enumerate(words) if w.start >= taken[-1].end), None)
+    if (nxt is not None and fold_keywords(taken[-1].text) in _NAME_LINKS
+            and not document[taken[-1].end:words[nxt].start].strip()):
+        taken.append(words[nxt])
 
 
 def _is_complement(folded: str) -> bool:

@@ -163,3 +163,8 @@ def test_a_reporting_verb_in_a_later_joined_clause_leaves_the_colon_its_speaker(
 def test_first_and_second_person_speech_after_a_colon_is_quoted(text, speaker):
     assert _voice(text) == ("quoted", speaker)
 
+
+
+def test_a_long_name_is_not_cut_after_a_linking_word():
+    text = "وأكد وزير الصحة الليبي عبد الله بن سالم أن التحقيق مستمر"
+    assert _voice(text) == ("reported", "وزير الصحة الليبي عبد الله بن سالم")
