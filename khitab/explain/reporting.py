@@ -23,12 +23,12 @@ _SOUND = {
         هتف يهتف - | كتب - - | گال يگول - | رفض يرفض رافض | انتقد ينتقد منتقد | طالب يطالب مطالب |
         ندد يندد مندد | ادان يدين - | وصف يصف واصف | اعرب يعرب معرب""",
     "weak": """زاد - - | ذكر - - | نقل ينقل ناقل | اعتبر يعتبر معتبر | كشف يكشف كاشف | لفت يلفت لافت |
-        تابع - - | حكي يحكي - | رد يرد - | نشر ينشر -""",
+        تابع - - | حكي يحكي - | رد يرد - | نشر ينشر - | شجع يشجع مشجع""",
 }
 # Defective verbs (final weak letter) conjugate irregularly: their forms are listed whole.
 _DEFECTIVE = {
     "strong": "نفي نفت نفوا نفيا ينفي تنفي ينفون ينفيان نافيا نافيه دعا دعت دعوا يدعو تدعو يدعون داعيا "
-              "شكا شكت شكوا يشكو تشكو يشكون شاكيا",
+              "شكا شكت شكوا يشكو تشكو يشكون شاكيا نعي نعت نعوا ينعي تنعي ينعون ناعيا",
     "weak": "راي رات راوا يري تري يرون حكت حكوا بيحكي",
 }
 # Multi-word and prepositional attributions; the speaker follows them.
@@ -76,19 +76,20 @@ WEAK_VERBS = _verb_forms("weak")
 # Circumstantial participles (قائلا، مضيفاً): their subject is the sentence's first subject.
 PARTICIPLES = frozenset(
     {p + "ا" for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
-     for p in entry.split()[2:3] if p != "-"} | {"نافيا", "داعيا", "شاكيا"})
+     for p in entry.split()[2:3] if p != "-"} | {"نافيا", "داعيا", "شاكيا", "ناعيا"})
 # Perfect forms (those a headline's imperfect "X تنفي" is told from): their subject may stand
 # after them ("قال X") while an imperfect verb's subject stands before it in a headline.
 PERFECT_VERBS = frozenset(
     {f for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
      for f in _sound_forms(entry.split()[0], "-", "-")}
-    | set("نفي نفت نفوا نفيا دعا دعت دعوا شكا شكت شكوا راي رات راوا حكت حكوا".split()))
+    | set("نفي نفت نفوا نفيا دعا دعت دعوا شكا شكت شكوا نعي نعت نعوا راي رات راوا حكت حكوا".split()))
 # An imperfect verb may carry its object as a suffix ("تصفه بالمسرحية"، "تنتقدها"); a perfect
 # or masdar with one is often a noun ("رفضه" his refusal), so only imperfect forms are read so.
 _OBJECT_SUFFIXES = ("هما", "هم", "ها", "ه")
 # A verb right after a relative pronoun describes a noun ("الأصوات التي تتهم بوتين"، "ممن
 # يدعون أنهم"): the author's characterization, not an attribution the sentence makes.
-RELATIVES = frozenset("الذي التي الذين اللذين اللتين اللواتي اللاتي ممن مما".split())
+# Dialect relatives (اللي، يلي: "الناس اللي بتقول ...") work the same way.
+RELATIVES = frozenset("الذي التي الذين اللذين اللتين اللواتي اللاتي ممن مما اللي يلي".split())
 # Words that end a subject read backwards from its verb ("كما أكد"، "ثم قال"، "حيث يقول").
 _BEFORE_STOPS = _STOPS | frozenset(
     "كما ثم حيث بينما فيما لكن لكنه ولكن بالتالي وبالتالي اذ عندما حين ما مما لما كل".split())

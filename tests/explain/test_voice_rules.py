@@ -168,3 +168,16 @@ def test_first_and_second_person_speech_after_a_colon_is_quoted(text, speaker):
 def test_a_long_name_is_not_cut_after_a_linking_word():
     text = "وأكد وزير الصحة الليبي عبد الله بن سالم أن التحقيق مستمر"
     assert _voice(text) == ("reported", "وزير الصحة الليبي عبد الله بن سالم")
+
+
+def test_mourning_is_a_reporting_verb():
+    assert _voice("ونعت النقابة، في بيان مقتضب، الفنان الراحل") == ("reported", "النقابة")
+
+
+def test_encouraging_someone_to_do_something_reports():
+    assert _voice("وشجع المدرب لاعبيه على أن يواصلوا القتال")[0] == "reported"
+    assert _voice("شجع الجمهور فريقه طوال المباراة")[0] == "author"  # cheering: no complement
+
+
+def test_a_reporting_verb_after_a_dialect_relative_describes_a_noun():
+    assert _voice("شوف الناس اللي بتقول الحق كيف بيتعاملوا معهم") == ("author", None)
