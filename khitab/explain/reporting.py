@@ -97,6 +97,13 @@ _BEFORE_STOPS = _STOPS | frozenset(
 _WAW_NOUNS = frozenset("وزير وزيره وزاره وكاله وسائل ولي وفد والي وحده ولايه".split())
 
 
+# Headlines name a speech act with an indefinite masdar ("تهديدات من X لـ..."، "اعتذار من X"،
+# "اتهامات لتركيا بـ..."، "أنباء عن ..."): the outlet reports someone's words without a verb.
+SPEECH_NOUNS = frozenset("تهديد تهديدات اتهام اتهامات تحذير تحذيرات اعتذار انباء مطالبات انتقادات".split())
+# After these من names the danger ("تحذيرات من انهيار السد"), not the speaker.
+_DANGER_NOUNS = frozenset({"تحذير", "تحذيرات"})
+
+
 @dataclass(frozen=True)
 class Attribution:
     """A reporting construction in a sentence: where its verb or marker is, and whom it names."""
@@ -144,6 +151,18 @@ def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]
             speaker = _verb_speaker(document, words, folded, i)
             found.append(Attribution(word.start, word.end, speaker))
     return found
+
+
+def headline_report(document: str, words: list[Span]) -> list[Attribution]:
+    """A sentence opening with a speech masdar and its complement (من X، عن، a ل/ب noun), as
+    a one-item list; the speaker is X after من."""
+    if len(words) < 2 or document[words[0].end:words[1].start].strip():
+        return []
+    first, second = fold_keywords(words[0].text), fold_keywords(words[1].text)
+    if first not in SPEECH_NOUNS or not (second in ("من", "عن") or _is_complement(second)):
+        return []
+    speaker = speaker_after(document, words, 2) if second == "من" and first not in _DANGER_NOUNS else None
+    return [Attribution(words[0].start, words[0].end, speaker)]
 
 
 def _verb_speaker(document: str, words: list[Span], folded: list[str], i: int) -> Span | None:

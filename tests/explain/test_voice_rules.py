@@ -181,3 +181,18 @@ def test_encouraging_someone_to_do_something_reports():
 
 def test_a_reporting_verb_after_a_dialect_relative_describes_a_noun():
     assert _voice("شوف الناس اللي بتقول الحق كيف بيتعاملوا معهم") == ("author", None)
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("تهديدات من قائد الجيش للمتمردين في الشمال", "قائد الجيش"),
+    ("اعتذار من الاتحاد الدولي لكرة القدم", "الاتحاد الدولي لكرة القدم"),
+    ("اتهامات للشركة بتسريب بيانات العملاء", None),
+    ("أنباء عن استقالة رئيس البلدية", None),
+    ("تحذيرات من انهيار السد بعد الأمطار", None),  # من names the danger
+])
+def test_a_headline_opening_with_a_speech_noun_reports(text, speaker):
+    assert _voice(text) == ("reported", speaker)
+
+
+def test_a_speech_noun_in_a_construct_is_no_headline_report():
+    assert _voice("اتهامات الفساد تلاحق المشروع منذ سنوات") == ("author", None)
