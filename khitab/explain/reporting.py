@@ -90,6 +90,9 @@ _OBJECT_SUFFIXES = ("هما", "هم", "ها", "ه")
 # يدعون أنهم"): the author's characterization, not an attribution the sentence makes.
 # Dialect relatives (اللي، يلي: "الناس اللي بتقول ...") work the same way.
 RELATIVES = frozenset("الذي التي الذين اللذين اللتين اللواتي اللاتي ممن مما اللي يلي".split())
+# First-person words (and كنتُ/كنتَ) right before a verb make it the writer's own ("أنا قلت"،
+# "كنت رفضت"): the -ت of the perfect is then "I" (or "you"), not "she", and no one is reported.
+_FIRST_PERSON = frozenset("انا نحن احنا كنت كنا".split())
 # Words that end a subject read backwards from its verb ("كما أكد"، "ثم قال"، "حيث يقول").
 _BEFORE_STOPS = _STOPS | frozenset(
     "كما ثم حيث بينما فيما لكن لكنه ولكن بالتالي وبالتالي اذ عندما حين ما مما لما كل".split())
@@ -146,7 +149,8 @@ def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]
             speaker = speaker_after(document, words, i + marker, lam_prefix=lam)
             found.append(Attribution(word.start, words[i + marker - 1].end, speaker))
             continue
-        strength = None if i and folded[i - 1] in RELATIVES else verb_strength(word.text)
+        own = i and (folded[i - 1] in RELATIVES or folded[i - 1] in _FIRST_PERSON)
+        strength = None if own else verb_strength(word.text)
         if strength == "strong" or (strength == "weak" and _complement_follows(document, words, folded, i)):
             speaker = _verb_speaker(document, words, folded, i)
             found.append(Attribution(word.start, word.end, speaker))

@@ -196,3 +196,11 @@ def test_a_headline_opening_with_a_speech_noun_reports(text, speaker):
 
 def test_a_speech_noun_in_a_construct_is_no_headline_report():
     assert _voice("اتهامات الفساد تلاحق المشروع منذ سنوات") == ("author", None)
+
+
+@pytest.mark.parametrize("text", [
+    "والله لو كنت مكانه كنت رفضت العرض من أول يوم",
+    "انا أكدت لكم من زمان إن الموضوع مش هيكمل",
+])
+def test_a_verb_after_a_first_person_word_is_the_writers_own(text):
+    assert _voice(text) == ("author", None)
