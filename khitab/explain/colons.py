@@ -21,6 +21,22 @@ MIN_SPEECH_WORDS = 2  # a colon followed by fewer words introduces a list item o
 _LABELS = frozenset(
     "عاجل تنبيه ملاحظه المصدر فيديو بالفيديو صور بالصور شاهد السؤال الجواب سؤال جواب اقرا ايضا التالي "
     "الاتي كالتالي الموضوع العنوان ملخص تحديث مثلا مثال منها".split())
+# First- and second-person words (pronouns, prepositions with -نا): speech in its speaker's own
+# voice or addressed to a listener, never the outlet's narration ("لم نتلق ... لنا"، "أنتم").
+_PERSONAL = frozenset("انا نحن احنا انت انتم انتما انتن لنا علينا منا عندنا لدينا بيننا الينا معنا عنا".split())
+# Particles that only stand before a verb: "لم ن..."، "لن ن..." is a first-person verb.
+_VERB_NEGATIONS = ("لم", "لن")
+# One-word place tags: news headlines put a country before a colon as a dateline ("مصر: الحكم
+# بإعدام ...") as often as they quote its government ("إيران: لن نتفاوض").
+_PLACES = frozenset("""
+    مصر ايران تركيا المغرب الجزائر تونس ليبيا السودان سوريا سوريه العراق لبنان الاردن فلسطين غزه
+    اليمن السعوديه الكويت قطر البحرين الامارات عمان روسيا الصين فرنسا المانيا بريطانيا اسرائيل
+    امريكا اميركا الهند باكستان افغانستان اثيوبيا الصومال موريتانيا اليابان ايطاليا اسبانيا
+    اوكرانيا القاهره دمشق بغداد بيروت طهران الرياض انقره موسكو واشنطن باريس لندن
+""".split())
+# A speech that opens so (negation, modality, future) is a claim the place's government makes.
+_CLAIM_OPENERS = frozenset("لا لن لم ليس لسنا ما يجب لابد".split())
+_FUTURE_PREFIXES = ("سي", "ست", "سن", "سا")
 
 
 @dataclass(frozen=True)
@@ -50,20 +66,51 @@ def colon_speech(document: str, start: int, end: int, words: list[Span]) -> Colo
         if len(between) <= MAX_SPEAKER_WORDS:
             return ColonSpeech(colon + 1, end, last.speaker, last)
         return None
-    if len(before) > MAX_SPEAKER_WORDS or _reports_at_once(document, after):
+    spoken = [fold_keywords(w.text) for w in after]
+    if len(before) > MAX_SPEAKER_WORDS or _reports_at_once(document, after, spoken):
         return None
     folded = [fold_keywords(w.text) for w in before]
     if any(f in _STOPS or f in _LABELS or verb_strength(w.text) for f, w in zip(folded, before)):
+        return None
+    if _dateline(folded, spoken):
         return None
     name = Span(before[0].start, before[-1].end, document[before[0].start:before[-1].end])
     return ColonSpeech(colon + 1, end, name, None)
 
 
-def _reports_at_once(document: str, after: list[Span]) -> bool:
+def _personal(spoken: list[str]) -> bool:
+    """First- or second-person words in the speech: its speaker talking, not a narration."""
+    pairs = zip(["", *spoken], spoken)
+    return any(w in _PERSONAL or (p in _VERB_NEGATIONS and w.startswith("ن") and len(w) >= 3) for p, w in pairs)
+
+
+def _dateline(folded: list[str], spoken: list[str]) -> bool:
+    """A one-word place tag before third-person narration ("المغرب: صدمة إثر مقتل ..."): the
+    outlet's dateline. A first-person speech, or one that opens with a negation, modal or
+    future verb ("تركيا: سنرد"، "إسرائيل: لا فرق ..."), is the place's government speaking."""
+    if len(folded) != 1 or folded[0] not in _PLACES or _personal(spoken):
+        return False
+    first = spoken[0]
+    return first not in _CLAIM_OPENERS and not (first.startswith(_FUTURE_PREFIXES) and len(first) >= 5)
+
+
+def _reports_at_once(document: str, after: list[Span], spoken: list[str]) -> bool:
     """The words after the colon open with reported speech ("اختفاء خاشقجي: تركيا تنفي"):
-    a reporting verb among its first words makes the colon a topic label, not a speaker's."""
-    opening = after[:MAX_SPEAKER_WORDS + 1]
-    return bool(attributions(document, opening, []))
+    a reporting verb among its first words makes the colon a topic label, not a speaker's.
+    A verb in a clause joined by و ("الكرملين: لا دليل ... وواشنطن ترفض") or a first-person
+    speech ("لم نتلق ما يفيد") leaves the colon its speaker's."""
+    if _personal(spoken):
+        return False
+    opening = attributions(document, after[:MAX_SPEAKER_WORDS + 1], [])
+    return any(not _joined(document, a, after[0].start) for a in opening)
+
+
+def _joined(document: str, found: Attribution, first: int) -> bool:
+    """The attribution's clause is joined to what precedes it by a و/ف glued to its verb or
+    subject (the subject's span then starts after the conjunction, inside the word)."""
+    glued = found.speaker is not None and document[found.speaker.start - 1:found.speaker.start] in ("و", "ف")
+    return found.start > first and (glued or document[found.start] in "وف" and verb_strength(
+        document[found.start + 1:found.end]) is not None)
 
 
 def _first_colon(document: str, start: int, end: int) -> int | None:

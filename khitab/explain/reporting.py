@@ -23,12 +23,12 @@ _SOUND = {
         هتف يهتف - | كتب - - | گال يگول - | رفض يرفض رافض | انتقد ينتقد منتقد | طالب يطالب مطالب |
         ندد يندد مندد | ادان يدين - | وصف يصف واصف | اعرب يعرب معرب""",
     "weak": """زاد - - | ذكر - - | نقل ينقل ناقل | اعتبر يعتبر معتبر | كشف يكشف كاشف | لفت يلفت لافت |
-        تابع - - | حكي يحكي - | رد يرد - | نشر ينشر -""",
+        تابع - - | حكي يحكي - | رد يرد - | نشر ينشر - | شجع يشجع مشجع""",
 }
 # Defective verbs (final weak letter) conjugate irregularly: their forms are listed whole.
 _DEFECTIVE = {
     "strong": "نفي نفت نفوا نفيا ينفي تنفي ينفون ينفيان نافيا نافيه دعا دعت دعوا يدعو تدعو يدعون داعيا "
-              "شكا شكت شكوا يشكو تشكو يشكون شاكيا",
+              "شكا شكت شكوا يشكو تشكو يشكون شاكيا نعي نعت نعوا ينعي تنعي ينعون ناعيا",
     "weak": "راي رات راوا يري تري يرون حكت حكوا بيحكي",
 }
 # Multi-word and prepositional attributions; the speaker follows them.
@@ -44,6 +44,9 @@ _STOPS = frozenset("""
     راح رح رايح بدنا بدي لازم والله احنا نحن انا انت انتم انتو هذا هذه هاي هذول اذا لو
 """.split())  # the second line: direct speech starting without quotes, often in dialect
 MAX_SPEAKER_WORDS = 6
+# Words that link a name to the next one ("عبد الرحمان بن بوزيد"، "أبو بكر"): a name cut off
+# after one of them is incomplete, so the next word is taken beyond ``MAX_SPEAKER_WORDS``.
+_NAME_LINKS = frozenset("بن ابن بنت ابو ابي ام عبد ال".split())
 # A weak verb's complementizer may follow a long subject ("واعتبر بلاغ صادر عن اجتماع المكتب
 # المركزي للجمعية أن ..."): it counts within this many words.
 COMPLEMENT_WINDOW = 10
@@ -73,24 +76,35 @@ WEAK_VERBS = _verb_forms("weak")
 # Circumstantial participles (قائلا، مضيفاً): their subject is the sentence's first subject.
 PARTICIPLES = frozenset(
     {p + "ا" for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
-     for p in entry.split()[2:3] if p != "-"} | {"نافيا", "داعيا", "شاكيا"})
+     for p in entry.split()[2:3] if p != "-"} | {"نافيا", "داعيا", "شاكيا", "ناعيا"})
 # Perfect forms (those a headline's imperfect "X تنفي" is told from): their subject may stand
 # after them ("قال X") while an imperfect verb's subject stands before it in a headline.
 PERFECT_VERBS = frozenset(
     {f for entry in (*_SOUND["strong"].split("|"), *_SOUND["weak"].split("|"))
      for f in _sound_forms(entry.split()[0], "-", "-")}
-    | set("نفي نفت نفوا نفيا دعا دعت دعوا شكا شكت شكوا راي رات راوا حكت حكوا".split()))
+    | set("نفي نفت نفوا نفيا دعا دعت دعوا شكا شكت شكوا نعي نعت نعوا راي رات راوا حكت حكوا".split()))
 # An imperfect verb may carry its object as a suffix ("تصفه بالمسرحية"، "تنتقدها"); a perfect
 # or masdar with one is often a noun ("رفضه" his refusal), so only imperfect forms are read so.
 _OBJECT_SUFFIXES = ("هما", "هم", "ها", "ه")
 # A verb right after a relative pronoun describes a noun ("الأصوات التي تتهم بوتين"، "ممن
 # يدعون أنهم"): the author's characterization, not an attribution the sentence makes.
-RELATIVES = frozenset("الذي التي الذين اللذين اللتين اللواتي اللاتي ممن مما".split())
+# Dialect relatives (اللي، يلي: "الناس اللي بتقول ...") work the same way.
+RELATIVES = frozenset("الذي التي الذين اللذين اللتين اللواتي اللاتي ممن مما اللي يلي".split())
+# First-person words (and كنتُ/كنتَ) right before a verb make it the writer's own ("أنا قلت"،
+# "كنت رفضت"): the -ت of the perfect is then "I" (or "you"), not "she", and no one is reported.
+_FIRST_PERSON = frozenset("انا نحن احنا كنت كنا".split())
 # Words that end a subject read backwards from its verb ("كما أكد"، "ثم قال"، "حيث يقول").
 _BEFORE_STOPS = _STOPS | frozenset(
     "كما ثم حيث بينما فيما لكن لكنه ولكن بالتالي وبالتالي اذ عندما حين ما مما لما كل".split())
 # Nouns that begin with و and are no conjunction + word (وزير، وكالة، ولي العهد).
 _WAW_NOUNS = frozenset("وزير وزيره وزاره وكاله وسائل ولي وفد والي وحده ولايه".split())
+
+
+# Headlines name a speech act with an indefinite masdar ("تهديدات من X لـ..."، "اعتذار من X"،
+# "اتهامات لتركيا بـ..."، "أنباء عن ..."): the outlet reports someone's words without a verb.
+SPEECH_NOUNS = frozenset("تهديد تهديدات اتهام اتهامات تحذير تحذيرات اعتذار انباء مطالبات انتقادات".split())
+# After these من names the danger ("تحذيرات من انهيار السد"), not the speaker.
+_DANGER_NOUNS = frozenset({"تحذير", "تحذيرات"})
 
 
 @dataclass(frozen=True)
@@ -135,11 +149,24 @@ def attributions(document: str, words: list[Span], quoted: list[tuple[int, int]]
             speaker = speaker_after(document, words, i + marker, lam_prefix=lam)
             found.append(Attribution(word.start, words[i + marker - 1].end, speaker))
             continue
-        strength = None if i and folded[i - 1] in RELATIVES else verb_strength(word.text)
+        own = i and (folded[i - 1] in RELATIVES or folded[i - 1] in _FIRST_PERSON)
+        strength = None if own else verb_strength(word.text)
         if strength == "strong" or (strength == "weak" and _complement_follows(document, words, folded, i)):
             speaker = _verb_speaker(document, words, folded, i)
             found.append(Attribution(word.start, word.end, speaker))
     return found
+
+
+def headline_report(document: str, words: list[Span]) -> list[Attribution]:
+    """A sentence opening with a speech masdar and its complement (من X، عن، a ل/ب noun), as
+    a one-item list; the speaker is X after من."""
+    if len(words) < 2 or document[words[0].end:words[1].start].strip():
+        return []
+    first, second = fold_keywords(words[0].text), fold_keywords(words[1].text)
+    if first not in SPEECH_NOUNS or not (second in ("من", "عن") or _is_complement(second)):
+        return []
+    speaker = speaker_after(document, words, 2) if second == "من" and first not in _DANGER_NOUNS else None
+    return [Attribution(words[0].start, words[0].end, speaker)]
 
 
 def _verb_speaker(document: str, words: list[Span], folded: list[str], i: int) -> Span | None:
@@ -230,7 +257,16 @@ def speaker_after(document: str, words: list[Span], first: int, lam_prefix: bool
         taken.append(word)
     if not taken:
         return None
+    _complete_name(document, words, taken)
     return Span(taken[0].start, taken[-1].end, document[taken[0].start:taken[-1].end])
+
+
+def _complete_name(document: str, words: list[Span], taken: list[Span]) -> None:
+    """Extend a name cut off right after a linking word (بن، أبو، عبد) by the word it links."""
+    nxt = next((j for j, w in enumerate(words) if w.start >= taken[-1].end), None)
+    if (nxt is not None and fold_keywords(taken[-1].text) in _NAME_LINKS
+            and not document[taken[-1].end:words[nxt].start].strip()):
+        taken.append(words[nxt])
 
 
 def _is_complement(folded: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 from khitab.explain.colons import colon_speech
 from khitab.explain.quotes import inside_share, paragraph_bounds, quote_regions
-from khitab.explain.reporting import COMPLEMENTIZERS, MAX_SPEAKER_WORDS, Attribution, attributions
+from khitab.explain.reporting import COMPLEMENTIZERS, MAX_SPEAKER_WORDS, Attribution, attributions, headline_report
 from khitab.text.normalize import fold_keywords
 from khitab.text.split import Span, split_sentences
 from khitab.text.words import word_spans
@@ -65,7 +65,8 @@ def sentence_voice(
     introduced = [r for r in speech if not content and _introduced(document, words, r)]
     if introduced:
         return Voice("quoted", context.quote_speaker(introduced[0], start))
-    found = attributions(document, words, inside)
+    # no reporting verb: a headline may still name the speech act ("تهديدات من X لـ...")
+    found = attributions(document, words, inside) or headline_report(document, words)
     if found:
         return Voice("reported", context.attribution_speaker(found, words, start))
     return Voice("author", None)

@@ -133,3 +133,74 @@ def test_a_sentence_initial_conjunction_is_no_part_of_the_subject():
 def test_ornamental_quotation_marks_quote():
     text = "قال الشيخ: ❞الصبر مفتاح الفرج والعمل طريق النجاح❝"
     assert quote_regions(text, 0, len(text)) == [(text.index("❞"), len(text))]
+
+
+@pytest.mark.parametrize("text", [
+    "لبنان: وصل الرئيس إلى المطار وسط إجراءات أمنية مشددة",
+    "السودان: الحكم بسجن مسؤولين سابقين في قضية فساد",
+])
+def test_a_one_word_place_tag_before_narration_is_a_dateline(text):
+    assert _voice(text) == ("author", None)
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("لبنان: لن نقبل بأي تدخل في شؤوننا", "لبنان"),
+    ("السودان: لا صحة لأنباء إغلاق الحدود", "السودان"),
+    ("قطر: سنواصل الوساطة بين الطرفين", "قطر"),
+])
+def test_a_place_tag_before_a_claim_or_first_person_quotes_its_government(text, speaker):
+    assert _voice(text) == ("quoted", speaker)
+
+
+def test_a_reporting_verb_in_a_later_joined_clause_leaves_the_colon_its_speaker():
+    assert _voice("النقابة: لا اتفاق حتى الآن والحكومة ترفض الحوار") == ("quoted", "النقابة")
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("الدفاع المدني: لم نتلق أي بلاغ يفيد بوجود ضحايا", "الدفاع المدني"),
+    ("المذيع: الحكومة حذرت المواطنين مما تخططون له أنتم", "المذيع"),
+])
+def test_first_and_second_person_speech_after_a_colon_is_quoted(text, speaker):
+    assert _voice(text) == ("quoted", speaker)
+
+
+
+def test_a_long_name_is_not_cut_after_a_linking_word():
+    text = "وأكد وزير الصحة الليبي عبد الله بن سالم أن التحقيق مستمر"
+    assert _voice(text) == ("reported", "وزير الصحة الليبي عبد الله بن سالم")
+
+
+def test_mourning_is_a_reporting_verb():
+    assert _voice("ونعت النقابة، في بيان مقتضب، الفنان الراحل") == ("reported", "النقابة")
+
+
+def test_encouraging_someone_to_do_something_reports():
+    assert _voice("وشجع المدرب لاعبيه على أن يواصلوا القتال")[0] == "reported"
+    assert _voice("شجع الجمهور فريقه طوال المباراة")[0] == "author"  # cheering: no complement
+
+
+def test_a_reporting_verb_after_a_dialect_relative_describes_a_noun():
+    assert _voice("شوف الناس اللي بتقول الحق كيف بيتعاملوا معهم") == ("author", None)
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("تهديدات من قائد الجيش للمتمردين في الشمال", "قائد الجيش"),
+    ("اعتذار من الاتحاد الدولي لكرة القدم", "الاتحاد الدولي لكرة القدم"),
+    ("اتهامات للشركة بتسريب بيانات العملاء", None),
+    ("أنباء عن استقالة رئيس البلدية", None),
+    ("تحذيرات من انهيار السد بعد الأمطار", None),  # من names the danger
+])
+def test_a_headline_opening_with_a_speech_noun_reports(text, speaker):
+    assert _voice(text) == ("reported", speaker)
+
+
+def test_a_speech_noun_in_a_construct_is_no_headline_report():
+    assert _voice("اتهامات الفساد تلاحق المشروع منذ سنوات") == ("author", None)
+
+
+@pytest.mark.parametrize("text", [
+    "والله لو كنت مكانه كنت رفضت العرض من أول يوم",
+    "انا أكدت لكم من زمان إن الموضوع مش هيكمل",
+])
+def test_a_verb_after_a_first_person_word_is_the_writers_own(text):
+    assert _voice(text) == ("author", None)
