@@ -12,7 +12,11 @@
       the items two annotators split on, for a third (OUT_DIR/adjudication/NAME.input.jsonl)
   .venv/bin/python scripts/real_annotation.py gold OUT_DIR [OUT_DIR ...]
       votes + adjudications of every wave's folder -> data/real/labels.jsonl and
-      data/real/agreement.json (kappa per label, over all items and per wave)
+      data/real/agreement.json (kappa per label, over all items and per wave); the re-reads of
+      data/real/rereads.jsonl (a later ruling's decisions, agreement.reread) are applied last
+  .venv/bin/python scripts/real_annotation.py rereads REREAD_DIR RULING LABEL [LABEL ...]
+      three independent re-reads of the labeled items a ruling covers (REREAD_DIR/index.jsonl:
+      key -> id; REREAD_DIR/reread.{A,B,C}.jsonl: key -> labels, note), majority -> data/real/rereads.jsonl
 """
 from __future__ import annotations
 
@@ -23,12 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from khitab.data.real.agreement import LABELS, cohen_kappa, fleiss_kappa, gold
+from khitab.data.real.agreement import LABELS, cohen_kappa, fleiss_kappa, gold, reread
 from khitab.data.real.corpus import text_digest
 from khitab.io import LineError, iter_jsonl, write_text_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 N_BATCHES, RANDOM_N, NEWS_N = 8, 2200, 500
+REREADS = ROOT / "data" / "real" / "rereads.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -117,6 +122,7 @@ def make_gold(*outs: str) -> None:
             everything[x][0].extend(pairs[x][0])
             everything[x][1].extend(pairs[x][1])
     rows.sort(key=lambda r: r["id"])
+    rows = apply_rereads(rows, REREADS)
     write_jsonl(ROOT / "data" / "real" / "labels.jsonl", rows)
     agreement = agreement_of(rows, everything)
     if len(outs) > 1:
@@ -124,6 +130,34 @@ def make_gold(*outs: str) -> None:
                               for wave, pairs in pairs_by_wave.items()}
     write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
     print(json.dumps(agreement, indent=1))
+
+
+def apply_rereads(rows: list[dict], path: Path) -> list[dict]:
+    """Rows with the committed re-reads applied (kappa stays that of the first two votes)."""
+    decisions = {d["id"]: d for d in read_jsonl(path)} if path.is_file() else {}
+    missing = sorted(set(decisions) - {r["id"] for r in rows})
+    if missing:
+        raise SystemExit(f"{path}: re-read ids with no gold row: {', '.join(missing[:5])}")
+    return [reread(r, decisions[r["id"]]) if r["id"] in decisions else r for r in rows]
+
+
+def write_rereads(reread_dir: str, ruling: str, *labels: str) -> None:
+    """Three independent re-readers per item (REREAD_DIR/reread.{A,B,C}.jsonl); the majority decides."""
+    folder = Path(reread_dir)
+    ids = {r["key"]: r["id"] for r in read_jsonl(folder / "index.jsonl")}
+    readers = [{r["key"]: r for r in read_jsonl(path)} for path in sorted(folder.glob("reread.*.jsonl"))]
+    if len(readers) != 3 or any(r.keys() != ids.keys() for r in readers):
+        raise SystemExit(f"{folder}: needs three complete re-reads (reread.A/B/C.jsonl), one line per key")
+    out = []
+    for key, item_id in ids.items():
+        votes = [r[key] for r in readers]
+        decided = {x: int(sum(int(v[x]) for v in votes) >= 2) for x in labels}
+        out.append({"id": item_id, "ruling": ruling, "labels": decided,
+                    "votes": ["".join(str(int(v[x])) for x in labels) for v in votes],
+                    "note": " | ".join(v.get("note", "") for v in votes)})
+    previous = [d for d in read_jsonl(REREADS) if d["ruling"] != ruling] if REREADS.is_file() else []
+    write_jsonl(REREADS, sorted(previous + out, key=lambda d: d["id"]))
+    print(len(out), "re-reads of", ruling, sum(1 for d in out for x in labels if len(set(d["votes"])) > 1), "split")
 
 
 def wave_of(row: dict) -> int:
@@ -198,6 +232,8 @@ if __name__ == "__main__":
         sample(args[0], args[1], int(args[3]), args[5])
     elif command == "disputed" and len(args) >= 3:
         disputed(args[0], args[1], args[2:])
+    elif command == "rereads" and len(args) >= 3:
+        write_rereads(*args)
     elif command == "gold" and args:
         make_gold(*args)
     else:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from khitab.data.corpus import DataError
-from khitab.data.real.agreement import cohen_kappa, fleiss_kappa, gold
+from khitab.data.real.agreement import cohen_kappa, fleiss_kappa, gold, reread
 from khitab.data.real.corpus import load_real, read_label_rows, text_digest
 from khitab.data.real.units import Unit
 from tests.conftest import ROOT
@@ -24,6 +24,29 @@ def test_gold_takes_agreed_labels_and_the_third_vote_only_where_two_split():
         gold(vote(0, 0, 0), vote(0, 0, 1))
     assert gold(vote(1, 0, 0, True), vote(1, 0, 0, True))["borderline"]
     assert not gold(vote(1, 0, 0, True), vote(1, 0, 0))["borderline"]
+
+
+def test_a_rulings_reread_changes_only_its_labels_and_keeps_what_it_replaced():
+    row = {"id": "lhsab:1", "labels": {"threat": 1, "sectarian": 0, "denial": 0}, "votes": {"A": "100", "B": "100"}}
+    after = reread(row, {"ruling": "R9", "labels": {"sectarian": 1}, "votes": ["1", "1", "0"], "note": "epithet"})
+    assert after["labels"] == {"threat": 1, "sectarian": 1, "denial": 0}
+    assert after["reread"]["was"] == {"sectarian": 0} and after["reread"]["ruling"] == "R9"
+    assert after["votes"] == row["votes"] and row["labels"]["sectarian"] == 0  # the input row is not mutated
+    with pytest.raises(ValueError, match="hate"):
+        reread(row, {"ruling": "R9", "labels": {"hate": 1}})
+
+
+def test_the_committed_rereads_are_applied_to_the_committed_labels():
+    path = ROOT / "data" / "real" / "rereads.jsonl"
+    if not path.is_file():
+        pytest.skip("no ruling has been re-read")
+    rows = {r["id"]: r for r in read_label_rows(ROOT / "data" / "real" / "labels.jsonl")}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        decision = json.loads(line)
+        row = rows[decision["id"]]
+        assert row["reread"]["ruling"] == decision["ruling"]
+        assert all(row["labels"][x] == v for x, v in decision["labels"].items())
+        assert len(decision["votes"]) == 3
 
 
 def test_kappas_match_hand_computed_values():

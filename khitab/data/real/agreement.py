@@ -48,3 +48,19 @@ def gold(first: Mapping, second: Mapping, third: Mapping | None = None) -> dict:
     if third is not None and disputed and third.get("borderline"):
         borderline = True
     return {"labels": labels, "borderline": borderline, "adjudicated": disputed}
+
+
+def reread(row: Mapping, decision: Mapping) -> dict:
+    """A gold row after a project ruling's re-read: a later ruling (``decision["ruling"]``)
+    settles a case the first annotators decided item by item, so three annotators re-read every
+    labeled item the case covers and their majority decides the labels the ruling is about
+    (``decision["labels"]``). The original votes stay on the row beside the re-read."""
+    changed = {x: int(v) for x, v in decision["labels"].items()}
+    unknown = sorted(set(changed) - set(LABELS))
+    if unknown:
+        raise ValueError(f"{row['id']}: re-read of unknown label(s) {', '.join(unknown)}")
+    out = dict(row)
+    out["labels"] = {**row["labels"], **changed}
+    out["reread"] = {"ruling": decision["ruling"], "labels": changed, "was": {x: row["labels"][x] for x in changed},
+                     "votes": list(decision.get("votes", [])), "note": decision.get("note", "")}
+    return out

@@ -36,8 +36,11 @@ WAVE_QUOTAS = {
 # Per label: (pool, n) = n units drawn uniformly from the `pool` units the current model scores
 # highest for that label, where its confusions (curses and insults scored as threats) live.
 # Wave 4 repeats the recipe with the model retrained on wave 3 (its confusions have moved).
+# Wave 5 (chosen by the TF-IDF member trained on waves 1-4) moves 100 reads from sectarian, the
+# strongest label, to denial, whose wave-4 confusions (sarcasm, dares, corrections) are the least settled.
 ACTIVE_QUOTAS = {wave: ({"threat": (4000, 1000), "sectarian": (2500, 300), "denial": (2500, 300)}, 500)
                  for wave in (3, 4)}
+ACTIVE_QUOTAS[5] = ({"threat": (4000, 1000), "sectarian": (2500, 200), "denial": (2500, 400)}, 500)
 
 
 @dataclass(frozen=True)
