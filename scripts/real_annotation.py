@@ -52,7 +52,7 @@ def write_jsonl(path: Path, rows) -> None:
 
 def sample(external_root: str, out: str, wave: int = 1, model: str | None = None) -> None:
     from khitab.data.real.corpus import read_label_rows
-    from khitab.data.real.sampling import ACTIVE_QUOTAS, WAVE_QUOTAS, draw, draw_active, strata_counts
+    from khitab.data.real.sampling import ACTIVE_QUOTAS, WAVE_QUOTAS, WAVE_SPLIT, draw, draw_active, strata_counts
     from khitab.data.real.units import real_units
 
     units = real_units(Path(external_root))
@@ -69,7 +69,7 @@ def sample(external_root: str, out: str, wave: int = 1, model: str | None = None
     else:
         proxies, cues, news_n, random_n = WAVE_QUOTAS[wave]
         drawn = draw(units, random_n, news_n, seed=2026 + wave, proxy_quotas=proxies, cue_quotas=cues,
-                     exclude=labeled)
+                     exclude=labeled, split=WAVE_SPLIT.get(wave))
     random.Random(7).shuffle(drawn)
     size = -(-len(drawn) // N_BATCHES)
     prefix = "" if wave == 1 else f"w{wave}"

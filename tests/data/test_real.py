@@ -145,6 +145,21 @@ def test_a_later_wave_draws_only_units_no_earlier_wave_took_and_keeps_a_random_s
     assert draw(units, 40, 0, seed=2028, proxy_quotas={"incitement": 20}, cue_quotas={}, exclude=taken) == second
 
 
+def test_a_wave_restricted_to_a_split_draws_only_that_splits_units_and_names_its_random_stratum():
+    from khitab.data.real.corpus import real_group
+    from khitab.data.real.sampling import draw
+    from khitab.data.splits import split_of
+
+    units = [Unit(f"s:{i}", f"نص رقم {i}", "s", f"s:{i}", "social", ("hate",) if i % 2 else ())
+             for i in range(300)]
+    sample = draw(units, random_n=30, news_n=0, proxy_quotas={"hate": 20}, cue_quotas={}, split="train")
+    assert all(split_of(real_group(s.unit.group)) == "train" for s in sample)
+    assert sorted({s.stratum for s in sample}) == ["proxy:hate", "random_train"]
+    assert sum(s.stratum == "random_train" for s in sample) == 30
+    everywhere = draw(units, random_n=150, news_n=0, proxy_quotas={}, cue_quotas={})
+    assert {split_of(real_group(s.unit.group)) for s in everywhere} > {"train"}  # without it, every split
+
+
 def test_an_active_wave_reads_only_unlabeled_train_units_from_the_top_of_each_labels_ranking():
     from khitab.data.real.corpus import real_group
     from khitab.data.real.sampling import draw_active

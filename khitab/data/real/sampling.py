@@ -30,6 +30,13 @@ WAVE_QUOTAS = {
         {"threat_cue": 700, "sect_cue": 300, "denial_cue": 250}, 300, 1100),
 }
 
+# Wave 7 is a stratified wave like wave 2 but train-only (WAVE_SPLIT): the proxy strata still rich
+# in positives (religion_hate: 68 % sectarian so far; hate; accusation; fake), the last threat cues,
+# and 900 random train units, which keeps the corpus's random share above a third.
+WAVE_QUOTAS[7] = ({"religion_hate": 350, "hate": 300, "accusation": 200, "fake": 100},
+                  {"threat_cue": 100, "sect_cue": 150}, 0, 900)
+WAVE_SPLIT = {7: "train"}
+
 # The third wave is an active-learning wave for training only: it draws from units whose group
 # hashes to the train split, so real dev and test keep exactly the rows of waves 1-2 (and their
 # sampling design), and a model's choice of what to read never biases what it is measured on.
@@ -41,6 +48,7 @@ WAVE_QUOTAS = {
 ACTIVE_QUOTAS = {wave: ({"threat": (4000, 1000), "sectarian": (2500, 300), "denial": (2500, 300)}, 500)
                  for wave in (3, 4)}
 ACTIVE_QUOTAS[5] = ({"threat": (4000, 1000), "sectarian": (2500, 200), "denial": (2500, 400)}, 500)
+ACTIVE_QUOTAS[6] = ACTIVE_QUOTAS[5]  # ranked by the TF-IDF member trained on waves 1-5
 
 
 @dataclass(frozen=True)
@@ -62,13 +70,15 @@ def cue_strata(text: str) -> list[str]:
 
 def draw(units: Sequence[Unit], random_n: int, news_n: int, seed: int = 2026,
          proxy_quotas: dict[str, int] | None = None, cue_quotas: dict[str, int] | None = None,
-         exclude: frozenset[str] = frozenset()) -> list[Sampled]:
+         exclude: frozenset[str] = frozenset(), split: str | None = None) -> list[Sampled]:
     """A stratified sample: proxy strata first, then cue strata, then ``news_n`` news units and
     ``random_n`` units of any source drawn uniformly from everything not yet taken (nor in
-    ``exclude``: an earlier wave's ids). Deterministic for given arguments."""
+    ``exclude``: an earlier wave's ids). With ``split``, only units whose group hashes to that
+    split are drawn, and the random stratum is named for it (``random_train``). Deterministic
+    for given arguments."""
     rng = random.Random(seed)
     taken: dict[str, Sampled] = {}
-    units = [u for u in units if u.id not in exclude]
+    units = [u for u in units if u.id not in exclude and (split is None or split_of(real_group(u.group)) == split)]
 
     def take(pool: list[Unit], n: int, stratum: str) -> None:
         pool = [u for u in pool if u.id not in taken]
@@ -80,7 +90,7 @@ def draw(units: Sequence[Unit], random_n: int, news_n: int, seed: int = 2026,
     for stratum, n in (CUE_QUOTAS if cue_quotas is None else cue_quotas).items():
         take([u for u in units if stratum in cue_strata(u.text)], n, f"cue:{stratum}")
     take([u for u in units if u.register == "news"], news_n, "random_news")
-    take(list(units), random_n, "random")
+    take(list(units), random_n, "random" if split is None else f"random_{split}")
     return list(taken.values())
 
 
