@@ -51,25 +51,11 @@ def write_jsonl(path: Path, rows) -> None:
 
 
 def sample(external_root: str, out: str, wave: int = 1, model: str | None = None) -> None:
-    from khitab.data.real.corpus import read_label_rows
-    from khitab.data.real.sampling import ACTIVE_QUOTAS, WAVE_QUOTAS, WAVE_SPLIT, draw, draw_active, strata_counts
+    from khitab.data.real.sampling import draw, strata_counts
     from khitab.data.real.units import real_units
 
     units = real_units(Path(external_root))
-    labeled = frozenset(r["id"] for r in read_label_rows(ROOT / "data" / "real" / "labels.jsonl"))
-    if wave == 1:
-        drawn = draw(units, RANDOM_N, NEWS_N)
-    elif model is not None:
-        from khitab import load_model
-
-        classifier = load_model(model)
-        quotas, random_n = ACTIVE_QUOTAS[wave]
-        probs = classifier.predict_proba([u.text for u in units])
-        drawn = draw_active(units, probs, classifier.labels, quotas, random_n, seed=2026 + wave, exclude=labeled)
-    else:
-        proxies, cues, news_n, random_n = WAVE_QUOTAS[wave]
-        drawn = draw(units, random_n, news_n, seed=2026 + wave, proxy_quotas=proxies, cue_quotas=cues,
-                     exclude=labeled, split=WAVE_SPLIT.get(wave))
+    drawn = draw(units, RANDOM_N, NEWS_N) if wave == 1 else later_wave(units, wave, model)
     random.Random(7).shuffle(drawn)
     size = -(-len(drawn) // N_BATCHES)
     prefix = "" if wave == 1 else f"w{wave}"
@@ -84,6 +70,25 @@ def sample(external_root: str, out: str, wave: int = 1, model: str | None = None
         write_jsonl(Path(out) / "batches" / f"batch_{b + 1:02d}.jsonl", rows)
     write_jsonl(Path(out) / "index.jsonl", index)
     print(len(drawn), dict(strata_counts(drawn)))
+
+
+def later_wave(units, wave: int, model: str | None):
+    """A wave after the first: only units no labeled row holds, by the model's ranking (active
+    waves) or by strata (``WAVE_QUOTAS``)."""
+    from khitab.data.real.corpus import read_label_rows
+    from khitab.data.real.sampling import ACTIVE_QUOTAS, WAVE_QUOTAS, WAVE_SPLIT, draw, draw_active
+
+    labeled = frozenset(r["id"] for r in read_label_rows(ROOT / "data" / "real" / "labels.jsonl"))
+    if model is not None:
+        from khitab import load_model
+
+        classifier = load_model(model)
+        quotas, random_n = ACTIVE_QUOTAS[wave]
+        probs = classifier.predict_proba([u.text for u in units])
+        return draw_active(units, probs, classifier.labels, quotas, random_n, seed=2026 + wave, exclude=labeled)
+    proxies, cues, news_n, random_n = WAVE_QUOTAS[wave]
+    return draw(units, random_n, news_n, seed=2026 + wave, proxy_quotas=proxies, cue_quotas=cues,
+                exclude=labeled, split=WAVE_SPLIT.get(wave))
 
 
 def votes_of(out: Path, batch: str) -> tuple[dict, dict]:

@@ -107,10 +107,9 @@ def sample(external_root: str, out: str, *options: str) -> None:
 
 
 def split_of(row: dict) -> str:
-    from khitab.data.real.corpus import real_group
-    from khitab.data.splits import split_of as split_of_group
+    from khitab.data.real.corpus import real_split
 
-    return split_of_group(real_group(row["group"]))
+    return real_split(row["group"])
 
 
 def votes(out: Path, who: str) -> dict[str, dict]:

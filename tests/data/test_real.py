@@ -146,24 +146,22 @@ def test_a_later_wave_draws_only_units_no_earlier_wave_took_and_keeps_a_random_s
 
 
 def test_a_wave_restricted_to_a_split_draws_only_that_splits_units_and_names_its_random_stratum():
-    from khitab.data.real.corpus import real_group
+    from khitab.data.real.corpus import real_split
     from khitab.data.real.sampling import draw
-    from khitab.data.splits import split_of
 
     units = [Unit(f"s:{i}", f"نص رقم {i}", "s", f"s:{i}", "social", ("hate",) if i % 2 else ())
              for i in range(300)]
     sample = draw(units, random_n=30, news_n=0, proxy_quotas={"hate": 20}, cue_quotas={}, split="train")
-    assert all(split_of(real_group(s.unit.group)) == "train" for s in sample)
+    assert all(real_split(s.unit.group) == "train" for s in sample)
     assert sorted({s.stratum for s in sample}) == ["proxy:hate", "random_train"]
     assert sum(s.stratum == "random_train" for s in sample) == 30
     everywhere = draw(units, random_n=150, news_n=0, proxy_quotas={}, cue_quotas={})
-    assert {split_of(real_group(s.unit.group)) for s in everywhere} > {"train"}  # without it, every split
+    assert {real_split(s.unit.group) for s in everywhere} > {"train"}  # without it, every split
 
 
 def test_an_active_wave_reads_only_unlabeled_train_units_from_the_top_of_each_labels_ranking():
-    from khitab.data.real.corpus import real_group
+    from khitab.data.real.corpus import real_split
     from khitab.data.real.sampling import draw_active
-    from khitab.data.splits import split_of
 
     units = [Unit(f"s:{i}", f"نص رقم {i}", "s", f"s:{i}", "social", ()) for i in range(400)]
     probs = np.zeros((400, 2))
@@ -172,7 +170,7 @@ def test_an_active_wave_reads_only_unlabeled_train_units_from_the_top_of_each_la
     labeled = frozenset({"s:399", "s:0"})
     sample = draw_active(units, probs, ["threat", "denial"], {"threat": (30, 10), "denial": (30, 10)}, 20,
                          exclude=labeled)
-    train = [u for u in units if split_of(real_group(u.group)) == "train" and u.id not in labeled]
+    train = [u for u in units if real_split(u.group) == "train" and u.id not in labeled]
     threat_pool = {u.id for u in sorted(train, key=lambda u: -int(u.id[2:]))[:30]}
     denial_pool = {u.id for u in sorted(train, key=lambda u: int(u.id[2:]))[:30]}
     strata = {}
@@ -183,5 +181,5 @@ def test_an_active_wave_reads_only_unlabeled_train_units_from_the_top_of_each_la
     assert len(strata["random_train"]) == 20
     ids = [s.unit.id for s in sample]
     assert len(ids) == len(set(ids)) == 40
-    assert all(split_of(real_group(s.unit.group)) == "train" for s in sample)  # dev and test stay as they are
+    assert all(real_split(s.unit.group) == "train" for s in sample)  # dev and test stay as they are
     assert not labeled & set(ids)

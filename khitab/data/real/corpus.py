@@ -15,6 +15,7 @@ from pathlib import Path
 from khitab.data.corpus import DataError
 from khitab.data.external import LABELS
 from khitab.data.schema import Example
+from khitab.data.splits import split_of
 from khitab.io import LineError, iter_jsonl
 
 # sources of real units that another adapter's files carry (ANS claims live beside its pairs)
@@ -61,6 +62,11 @@ def read_label_rows(path: Path) -> list[dict]:
 def real_group(group: str) -> str:
     """The split group of a real item: its source group, kept apart from authored groups."""
     return f"real:{group}"
+
+
+def real_split(group: str) -> str:
+    """The split ("train", "dev" or "test") a real item with this source group falls in."""
+    return split_of(real_group(group))
 
 
 def load_real(labels_path: Path, external_root: Path, labels: Sequence[str] = LABELS) -> list[Example]:

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from khitab.data.external._lexicon import has_denial_cue, has_sect_term, has_threat_cue
-from khitab.data.real.corpus import real_group
+from khitab.data.real.corpus import real_split
 from khitab.data.real.units import Unit
-from khitab.data.splits import split_of
 
 # Items drawn per stratum, at most (a stratum with fewer eligible units gives all it has).
 PROXY_QUOTAS = {
@@ -78,7 +77,7 @@ def draw(units: Sequence[Unit], random_n: int, news_n: int, seed: int = 2026,
     for given arguments."""
     rng = random.Random(seed)
     taken: dict[str, Sampled] = {}
-    units = [u for u in units if u.id not in exclude and (split is None or split_of(real_group(u.group)) == split)]
+    units = [u for u in units if u.id not in exclude and (split is None or real_split(u.group) == split)]
 
     def take(pool: list[Unit], n: int, stratum: str) -> None:
         pool = [u for u in pool if u.id not in taken]
@@ -102,7 +101,7 @@ def draw_active(units: Sequence[Unit], probs: np.ndarray, labels: Sequence[str],
     and ``labels[j]``), then ``random_n`` train units at random. Only which units are read is
     chosen here; their labels come from annotators. Deterministic for given arguments."""
     rng = random.Random(seed)
-    keep = [i for i, u in enumerate(units) if u.id not in exclude and split_of(real_group(u.group)) == "train"]
+    keep = [i for i, u in enumerate(units) if u.id not in exclude and real_split(u.group) == "train"]
     taken: dict[str, Sampled] = {}
     for label, (pool_size, n) in quotas.items():
         column = probs[keep, list(labels).index(label)]
