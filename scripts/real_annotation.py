@@ -147,7 +147,8 @@ def apply_rereads(rows: list[dict], path: Path) -> list[dict]:
 
 
 def write_rereads(reread_dir: str, ruling: str, *labels: str) -> None:
-    """Three independent re-readers per item (REREAD_DIR/reread.{A,B,C}.jsonl); the majority decides."""
+    """Three independent re-readers per item (REREAD_DIR/reread.{A,B,C}.jsonl), decided by the
+    gold rule (A and B where they agree, C where they split: the majority of three)."""
     folder = Path(reread_dir)
     ids = {r["key"]: r["id"] for r in read_jsonl(folder / "index.jsonl")}
     readers = [{r["key"]: r for r in read_jsonl(path)} for path in sorted(folder.glob("reread.*.jsonl"))]
@@ -156,13 +157,12 @@ def write_rereads(reread_dir: str, ruling: str, *labels: str) -> None:
     out = []
     for key, item_id in ids.items():
         votes = [r[key] for r in readers]
-        decided = {x: int(sum(int(v[x]) for v in votes) >= 2) for x in labels}
-        out.append({"id": item_id, "ruling": ruling, "labels": decided,
+        out.append({"id": item_id, "ruling": ruling, "labels": gold(*votes, labels=labels)["labels"],
                     "votes": ["".join(str(int(v[x])) for x in labels) for v in votes],
                     "note": " | ".join(v.get("note", "") for v in votes)})
     previous = [d for d in read_jsonl(REREADS) if d["ruling"] != ruling] if REREADS.is_file() else []
     write_jsonl(REREADS, sorted(previous + out, key=lambda d: d["id"]))
-    print(len(out), "re-reads of", ruling, sum(1 for d in out for x in labels if len(set(d["votes"])) > 1), "split")
+    print(len(out), "re-reads of", ruling, sum(len(set(d["votes"])) > 1 for d in out), "items split")
 
 
 def wave_of(row: dict) -> int:

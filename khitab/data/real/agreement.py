@@ -31,23 +31,24 @@ def fleiss_kappa(votes: np.ndarray) -> float:
     return float((p_item.mean() - expected) / (1 - expected))
 
 
-def gold(first: Mapping, second: Mapping, third: Mapping | None = None) -> dict:
-    """The gold row of one item from two votes and, where they split on a label, a third."""
-    labels = {}
+def gold(first: Mapping, second: Mapping, third: Mapping | None = None, labels: Sequence[str] = LABELS) -> dict:
+    """The gold row of one item from two votes and, where they split on a label, a third
+    (``labels``: the labels the votes decide; a ruling's re-read decides only its own)."""
+    decided = {}
     disputed = []
-    for label in LABELS:
+    for label in labels:
         a, b = int(first[label]), int(second[label])
         if a == b:
-            labels[label] = a
+            decided[label] = a
             continue
         disputed.append(label)
         if third is None:
             raise ValueError(f"{first.get('key')}: {label} split 1-1 and no adjudicator vote")
-        labels[label] = int(third[label])
+        decided[label] = int(third[label])
     borderline = bool(first.get("borderline")) and bool(second.get("borderline"))
     if third is not None and disputed and third.get("borderline"):
         borderline = True
-    return {"labels": labels, "borderline": borderline, "adjudicated": disputed}
+    return {"labels": decided, "borderline": borderline, "adjudicated": disputed}
 
 
 def reread(row: Mapping, decision: Mapping) -> dict:
