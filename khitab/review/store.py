@@ -19,6 +19,8 @@ the lock instead of failing with "database is locked" when a reader upgrades to 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -176,7 +178,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _configure(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # pysqlite's implicit BEGIN off: the hook below begins
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -186,6 +188,25 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _begin(connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _enable_wal(cursor, timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """Switch the file to WAL, waiting for other connections. SQLite answers a journal-mode
+    change that meets another connection's lock with "database is locked" at once, without
+    calling the busy handler (six threads opening a new store together hit it about once in
+    thirty tries on a loaded machine), so the wait is ours: retry with backoff up to the
+    busy timeout. WAL is stored in the file, so once one connection has switched, the others
+    find it set."""
+    deadline, pause = time.monotonic() + timeout_s, 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def _engine(url: str) -> Engine:

@@ -128,3 +128,31 @@ def test_threads_opening_a_new_store_at_once_all_get_the_newest_revision(review_
     for thread in threads:
         thread.join()
     assert not errors and revisions == ["0002"] * 6
+
+
+class _LockedCursor:
+    """A cursor whose journal-mode switch meets a lock ``locked_times`` times, then succeeds."""
+
+    def __init__(self, locked_times: int, message: str = "database is locked"):
+        self.locked_times, self.message, self.calls = locked_times, message, 0
+
+    def execute(self, sql):
+        self.calls += 1
+        if self.calls <= self.locked_times:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_switching_to_wal_waits_out_a_lock_that_sqlite_reports_without_waiting():
+    import pytest
+
+    from khitab.review.store import _enable_wal
+
+    cursor = _LockedCursor(locked_times=3)
+    _enable_wal(cursor, timeout_s=5)
+    assert cursor.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # a lock that outlasts the timeout
+        _enable_wal(_LockedCursor(locked_times=10**6), timeout_s=0.05)
+    other = _LockedCursor(locked_times=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):  # not a lock: raised at once
+        _enable_wal(other, timeout_s=5)
+    assert other.calls == 1
