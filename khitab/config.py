@@ -123,7 +123,20 @@ class EmbedLinearConfig(PretrainedInput):
 
 class EnsembleMember(StrictModel):
     bundle: Path  # a trained bundle (relative to the config's root)
-    weight: float = Field(default=1.0, gt=0)
+    # One weight for every label, or one per label ({threat: 1, sectarian: 1, denial: 0}, every
+    # label named): members are strong on different labels (on real dev the real-text encoder
+    # leads on denial, the character n-gram model on sect slurs).
+    weight: float | dict[str, float] = 1.0
+
+    @field_validator("weight")
+    @classmethod
+    def _usable_weight(cls, weight: float | dict[str, float]) -> float | dict[str, float]:
+        values = list(weight.values()) if isinstance(weight, dict) else [weight]
+        if isinstance(weight, dict) and not weight:
+            raise ValueError("a per-label weight needs at least one label")
+        if any(v < 0 for v in values) or (not isinstance(weight, dict) and weight == 0):
+            raise ValueError("weights are > 0 (per label: >= 0)")
+        return weight
 
 
 class EnsembleConfig(StrictModel):

@@ -2,7 +2,8 @@
 
 Members score the same sentences independently (a character n-gram model and a pretrained
 encoder make different mistakes); the bundle stores each member as a sub-bundle, so loading
-stays pickle-free and each member keeps its own preprocessing.
+stays pickle-free and each member keeps its own preprocessing. A member's weight is one number
+for every label or one per label (``{"threat": 1.0, "denial": 0.0, ...}``).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ EPS = 1e-7
 @dataclass
 class EnsembleClassifier(SentenceClassifier):
     members: list[SentenceClassifier] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
+    weights: list[float | dict[str, float]] = field(default_factory=list)
 
     kind: ClassVar[str] = "ensemble"
 
@@ -39,9 +40,18 @@ class EnsembleClassifier(SentenceClassifier):
         """Every encoder member runs on ``options``; the other members keep their own scoring."""
         return [name for member in self.members for name in member.use_backend(options)]
 
+    def weight_matrix(self) -> np.ndarray:
+        """(members, labels): each label's member weights, summing to 1 over the members."""
+        rows = [[w[label] for label in self.labels] if isinstance(w, dict) else [w] * len(self.labels)
+                for w in self.weights]
+        matrix = np.asarray(rows, dtype=np.float64)
+        totals = matrix.sum(axis=0)
+        if matrix.shape[0] != len(self.members) or (totals <= 0).any():
+            raise ValueError(f"ensemble weights {self.weights} do not give every label a positive total")
+        return matrix / totals
+
     def logits(self, texts: Sequence[str]) -> np.ndarray:
-        weights = np.asarray(self.weights, dtype=np.float64)
-        mean = np.tensordot(weights / weights.sum(), self.member_probabilities(texts), axes=1)
+        mean = np.einsum("ml,mnl->nl", self.weight_matrix(), self.member_probabilities(texts))
         mean = np.clip(mean, EPS, 1 - EPS)
         return np.log(mean / (1 - mean))
 
@@ -51,7 +61,8 @@ class EnsembleClassifier(SentenceClassifier):
             name = f"{MEMBERS_DIR}/{i}-{member.kind}"
             save_bundle(member, directory / name)
             names.append(name)
-        return {"ensemble": {"members": names, "weights": [float(w) for w in self.weights]}}
+        weights = [{k: float(v) for k, v in w.items()} if isinstance(w, dict) else float(w) for w in self.weights]
+        return {"ensemble": {"members": names, "weights": weights}}
 
     @classmethod
     def load(

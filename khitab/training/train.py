@@ -66,6 +66,16 @@ def check_label_names(config: TrainConfig, labels: list[str]) -> None:
     unknown = sorted(set(config.optim.pos_weight) - set(labels))
     if unknown:
         raise ConfigError(f"optim.pos_weight: unknown label(s) {unknown}; labels are {labels}")
+    if isinstance(config.model, EnsembleConfig):
+        for i, member in enumerate(config.model.members):
+            if isinstance(member.weight, dict) and set(member.weight) != set(labels):
+                raise ConfigError(
+                    f"model.members[{i}].weight: a per-label weight names every label {labels}, "
+                    f"not {sorted(member.weight)}"
+                )
+        for label in labels:
+            if all(isinstance(m.weight, dict) and m.weight[label] == 0 for m in config.model.members):
+                raise ConfigError(f"model.members: every member's weight for {label!r} is 0")
 
 
 def default_bundle(log: Log = print, config_path: Path | None = None) -> Path:

@@ -47,3 +47,39 @@ def test_calibrated_members_average_their_dev_fitted_probabilities(tiny_bundle, 
         expected.append(sigmoid(member.logits(SENTENCES) / temps))
     np.testing.assert_allclose(model.predict_proba(SENTENCES), (expected[0] + expected[1]) / 2, atol=1e-5)
     assert all(v == 1.0 for v in load_model(tiny_bundle).temperature_vector())  # member bundle untouched
+
+
+def test_per_label_weights_mix_each_label_from_the_members_given_for_it(tiny_bundle, tiny_encoder_bundle, tmp_path):
+    members = [{"bundle": str(tiny_bundle), "weight": {"threat": 1.0, "sectarian": 0.0, "denial": 3.0}},
+               {"bundle": str(tiny_encoder_bundle), "weight": {"threat": 1.0, "sectarian": 2.0, "denial": 1.0}}]
+    config = load_train_config(write_config(tmp_path, name="per-label", model={"kind": "ensemble",
+                                                                                 "members": members}))
+    model = load_model(train(config, log=lambda _: None))
+    ngram = load_model(tiny_bundle).predict_proba(SENTENCES)
+    encoder = load_model(tiny_encoder_bundle).predict_proba(SENTENCES)
+    threat, sectarian, denial = (model.labels.index(x) for x in ("threat", "sectarian", "denial"))
+    probs = model.predict_proba(SENTENCES)
+    np.testing.assert_allclose(probs[:, threat], (ngram[:, threat] + encoder[:, threat]) / 2, atol=1e-5)
+    np.testing.assert_allclose(probs[:, sectarian], encoder[:, sectarian], atol=1e-5)
+    np.testing.assert_allclose(probs[:, denial], 0.75 * ngram[:, denial] + 0.25 * encoder[:, denial], atol=1e-5)
+    copy = load_model(save_bundle(model, tmp_path / "copy"))  # the per-label weights survive the bundle
+    np.testing.assert_allclose(copy.predict_proba(SENTENCES), probs, atol=1e-6)
+
+
+def test_per_label_weights_must_name_every_label_and_leave_none_at_zero(tiny_bundle, tiny_encoder_bundle, tmp_path):
+    import pytest
+
+    from khitab.config import ConfigError
+
+    def config_with(first, second):
+        members = [{"bundle": str(tiny_bundle), "weight": first},
+                   {"bundle": str(tiny_encoder_bundle), "weight": second}]
+        return load_train_config(write_config(tmp_path, name="bad", model={"kind": "ensemble", "members": members}))
+
+    with pytest.raises(ConfigError, match=r"members\[0\]\.weight.*every label"):
+        train(config_with({"threat": 1.0}, 1.0), log=lambda _: None)
+    zero = {"threat": 1.0, "sectarian": 0.0, "denial": 1.0}
+    with pytest.raises(ConfigError, match="'sectarian' is 0"):
+        train(config_with(zero, zero), log=lambda _: None)
+    with pytest.raises(ConfigError, match="weight"):  # a negative weight is refused when the config loads
+        config_with({"threat": -1.0, "sectarian": 1.0, "denial": 1.0}, 1.0)
