@@ -24,7 +24,8 @@ def default_model(labels):
 
 def test_shipped_bundle_is_small_and_pickle_free():
     files = [p for p in SHIPPED.rglob("*") if p.is_file()]
-    assert sum(p.stat().st_size for p in files) < 16 * 2**20  # v5: 13 MB (the vocabulary grew with four waves)
+    # v6: 27 MB (two n-gram members and two LoRA adapters; v5, one of each: 13 MB)
+    assert sum(p.stat().st_size for p in files) < 32 * 2**20
     assert {p.suffix for p in files} <= {".json", ".npz", ".md", ".safetensors"}
 
 

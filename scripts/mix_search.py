@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The per-label mixing search behind the default's member weights (MODEL_CARD.md, "v6").
+
+  .venv/bin/python scripts/mix_search.py logits OUT_DIR NAME=BUNDLE [NAME=BUNDLE ...]
+      each member's raw logits on real:dev, corpus:dev and context:dev, cached in OUT_DIR
+      (dev only: the search never reads a test split)
+  .venv/bin/python scripts/mix_search.py search OUT_DIR NAME,NAME,... [--baseline NAME,NAME]
+        [--step 4] [--corpus-loss 0.005] [--context-loss 0.01]
+      for each label on its own, every mix of the members on a grid of 1/STEP (each member
+      calibrated on pooled dev, the threshold tuned on pooled dev, as the trainer does), ranked by
+      real-dev (F1 + PR-AUC) / 2 among the mixes that lose at most the given F1 on corpus:dev and
+      context:dev against the baseline's equal mix
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score, f1_score
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SETS = ("real:dev", "corpus:dev", "context:dev")
+POOLED = ("corpus:dev", "real:dev")
+
+
+def cache_logits(out: Path, members: list[str]) -> None:
+    from khitab.config import load_train_config
+    from khitab.data.dataset import label_matrices
+    from khitab.evaluation.datasets import load_dataset
+    from khitab.models.bundle import load_model
+
+    labels = ["threat", "sectarian", "denial"]
+    roots = load_train_config(ROOT / "configs" / "baseline.yaml").source_roots()
+    out.mkdir(parents=True, exist_ok=True)
+    datasets = {spec: load_dataset(spec, labels, roots) for spec in SETS}
+    for spec, dataset in datasets.items():
+        targets, known = label_matrices(dataset.examples, labels)
+        keep = np.array([not ex.borderline for ex in dataset.examples])
+        np.savez(out / f"gold_{spec.replace(':', '_')}.npz", targets=targets, known=known & keep[:, None])
+    for name, bundle in (m.split("=", 1) for m in members):
+        model = load_model(Path(bundle), labels=labels)
+        for spec, dataset in datasets.items():
+            np.save(out / f"{name}_{spec.replace(':', '_')}.npy", np.asarray(model.logits(dataset.texts)))
+        print("cached", name, flush=True)
+
+
+class Cache:
+    """Cached logits and gold; each member's probabilities after its pooled-dev temperatures."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.probs = folder, {}
+        self.gold = {s: np.load(folder / f"gold_{s.replace(':', '_')}.npz") for s in SETS}
+
+    def member(self, name: str, spec: str) -> np.ndarray:
+        if name not in self.probs:
+            from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures
+
+            logits = {s: np.load(self.folder / f"{name}_{s.replace(':', '_')}.npy") for s in SETS}
+            z = np.concatenate([logits[s] for s in POOLED])
+            targets = np.concatenate([self.gold[s]["targets"] for s in POOLED])
+            known = np.concatenate([self.gold[s]["known"] for s in POOLED])
+            fitted = refitted_temperatures(fit_temperatures(z, targets, known, LABELS, {}), {})
+            temps = np.array([fitted.get(label, 1.0) for label in LABELS])
+            self.probs[name] = {s: 1 / (1 + np.exp(-logits[s] / temps)) for s in SETS}
+        return self.probs[name][spec]
+
+    def label_scores(self, names: list[str], weights: np.ndarray, j: int) -> dict[str, tuple[float, float]]:
+        """(F1 at the pooled-dev threshold, PR-AUC) of label ``j`` per dev set for one mix."""
+        from khitab.config import ThresholdConfig
+        from khitab.evaluation.thresholds import tune_one
+
+        w = weights / weights.sum()
+        mixed = {s: sum(wi * self.member(n, s)[:, j] for wi, n in zip(w, names)) for s in SETS}
+        rows = {s: self.gold[s]["known"][:, j] for s in SETS}
+        y = {s: self.gold[s]["targets"][rows[s], j] for s in SETS}
+        threshold = tune_one(np.concatenate([mixed[s][rows[s]] for s in POOLED]),
+                             np.concatenate([y[s] for s in POOLED]), ThresholdConfig())
+        return {s: (f1_score(y[s], mixed[s][rows[s]] >= threshold), average_precision_score(y[s], mixed[s][rows[s]]))
+                for s in SETS}
+
+
+LABELS = ["threat", "sectarian", "denial"]
+
+
+def search(cache: Cache, names: list[str], baseline: list[str], step: int, corpus_loss: float,
+           context_loss: float, top: int = 6) -> None:
+    grid = [c for c in itertools.product(range(step + 1), repeat=len(names)) if sum(c) == step]
+    for j, label in enumerate(LABELS):
+        base = cache.label_scores(baseline, np.ones(len(baseline)), j)
+        feasible = []
+        for mix in grid:
+            got = cache.label_scores(names, np.array(mix, float), j)
+            if (got["corpus:dev"][0] >= base["corpus:dev"][0] - corpus_loss
+                    and got["context:dev"][0] >= base["context:dev"][0] - context_loss):
+                feasible.append((sum(got["real:dev"]) / 2, mix, got))
+        feasible.sort(key=lambda r: -r[0])
+        print(f"== {label}: baseline real:dev F1 {base['real:dev'][0]:.3f} PR-AUC {base['real:dev'][1]:.3f}, "
+              f"corpus:dev F1 {base['corpus:dev'][0]:.3f}, context:dev F1 {base['context:dev'][0]:.3f}; "
+              f"{len(feasible)} of {len(grid)} mixes within the allowed loss")
+        for value, mix, got in feasible[:top]:
+            print(f"   {dict(zip(names, mix))}  score {value:.3f}  real:dev F1 {got['real:dev'][0]:.3f} "
+                  f"PR-AUC {got['real:dev'][1]:.3f}  corpus:dev F1 {got['corpus:dev'][0]:.3f}  "
+                  f"context:dev F1 {got['context:dev'][0]:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cached = sub.add_parser("logits")
+    cached.add_argument("out", type=Path)
+    cached.add_argument("members", nargs="+", help="NAME=BUNDLE")
+    found = sub.add_parser("search")
+    found.add_argument("out", type=Path)
+    found.add_argument("members", help="NAME,NAME,... (cached)")
+    found.add_argument("--baseline", default="t4,e2", help="the members of the model to protect, mixed equally")
+    found.add_argument("--step", type=int, default=4)
+    found.add_argument("--corpus-loss", type=float, default=0.005)
+    found.add_argument("--context-loss", type=float, default=0.01)
+    args = parser.parse_args(argv)
+    if args.command == "logits":
+        cache_logits(args.out, args.members)
+    else:
+        search(Cache(args.out), args.members.split(","), args.baseline.split(","), args.step,
+               args.corpus_loss, args.context_loss)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
