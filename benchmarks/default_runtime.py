@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{100 * same_flags:.2f} % | {startup[name]:.1f} s |")
     import onnxruntime
 
-    lengths = [len(x) for x in model.members[1].tokenizer(sentences)["input_ids"]]
+    encoder = next(m for m in model.members if hasattr(m, "tokenizer"))  # v5: members[1]; v6: members[2]
+    lengths = [len(x) for x in encoder.tokenizer(sentences)["input_ids"]]
     text = "\n".join([
         "# The shipped default on the encoder runtime's backends", "",
         f"{len(sentences)} mixed short sentences from the authored corpus ({min(lengths)}-{max(lengths)} tokens, "
