@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, ValidationError, field_validator
 
 from khitab.errors import ConfigError  # re-exported: its home before khitab.errors
 
@@ -126,17 +126,7 @@ class EnsembleMember(StrictModel):
     # One weight for every label, or one per label ({threat: 1, sectarian: 1, denial: 0}, every
     # label named): members are strong on different labels (on real dev the real-text encoder
     # leads on denial, the character n-gram model on sect slurs).
-    weight: float | dict[str, float] = 1.0
-
-    @field_validator("weight")
-    @classmethod
-    def _usable_weight(cls, weight: float | dict[str, float]) -> float | dict[str, float]:
-        values = list(weight.values()) if isinstance(weight, dict) else [weight]
-        if isinstance(weight, dict) and not weight:
-            raise ValueError("a per-label weight needs at least one label")
-        if any(v < 0 for v in values) or (not isinstance(weight, dict) and weight == 0):
-            raise ValueError("weights are > 0 (per label: >= 0)")
-        return weight
+    weight: PositiveFloat | Annotated[dict[str, NonNegativeFloat], Field(min_length=1)] = 1.0
 
 
 class EnsembleConfig(StrictModel):
