@@ -23,6 +23,8 @@ from sklearn.metrics import average_precision_score, f1_score
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from khitab.data.external import LABELS  # noqa: E402  (after the sys.path line above)
+
 SETS = ("real:dev", "corpus:dev", "context:dev")
 POOLED = ("corpus:dev", "real:dev")
 
@@ -33,16 +35,15 @@ def cache_logits(out: Path, members: list[str]) -> None:
     from khitab.evaluation.datasets import load_dataset
     from khitab.models.bundle import load_model
 
-    labels = ["threat", "sectarian", "denial"]
     roots = load_train_config(ROOT / "configs" / "baseline.yaml").source_roots()
     out.mkdir(parents=True, exist_ok=True)
-    datasets = {spec: load_dataset(spec, labels, roots) for spec in SETS}
+    datasets = {spec: load_dataset(spec, LABELS, roots) for spec in SETS}
     for spec, dataset in datasets.items():
-        targets, known = label_matrices(dataset.examples, labels)
+        targets, known = label_matrices(dataset.examples, LABELS)
         keep = np.array([not ex.borderline for ex in dataset.examples])
         np.savez(out / f"gold_{spec.replace(':', '_')}.npz", targets=targets, known=known & keep[:, None])
     for name, bundle in (m.split("=", 1) for m in members):
-        model = load_model(Path(bundle), labels=labels)
+        model = load_model(Path(bundle), labels=list(LABELS))
         for spec, dataset in datasets.items():
             np.save(out / f"{name}_{spec.replace(':', '_')}.npy", np.asarray(model.logits(dataset.texts)))
         print("cached", name, flush=True)
@@ -57,7 +58,7 @@ class Cache:
 
     def member(self, name: str, spec: str) -> np.ndarray:
         if name not in self.probs:
-            from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures
+            from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures, sigmoid
 
             logits = {s: np.load(self.folder / f"{name}_{s.replace(':', '_')}.npy") for s in SETS}
             z = np.concatenate([logits[s] for s in POOLED])
@@ -65,7 +66,7 @@ class Cache:
             known = np.concatenate([self.gold[s]["known"] for s in POOLED])
             fitted = refitted_temperatures(fit_temperatures(z, targets, known, LABELS, {}), {})
             temps = np.array([fitted.get(label, 1.0) for label in LABELS])
-            self.probs[name] = {s: 1 / (1 + np.exp(-logits[s] / temps)) for s in SETS}
+            self.probs[name] = {s: sigmoid(logits[s] / temps) for s in SETS}
         return self.probs[name][spec]
 
     def label_scores(self, names: list[str], weights: np.ndarray, j: int) -> dict[str, tuple[float, float]]:
@@ -82,8 +83,6 @@ class Cache:
         return {s: (f1_score(y[s], mixed[s][rows[s]] >= threshold), average_precision_score(y[s], mixed[s][rows[s]]))
                 for s in SETS}
 
-
-LABELS = ["threat", "sectarian", "denial"]
 
 
 def search(cache: Cache, names: list[str], baseline: list[str], step: int, corpus_loss: float,
