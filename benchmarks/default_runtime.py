@@ -20,6 +20,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,29 @@ def mixed_short_sentences(n: int, seed: int = 0) -> list[str]:
     sentences = [span.text for text in texts for span in split_sentences(text)]
     random.Random(seed).shuffle(sentences)
     return sentences[:n]
+
+
+def interleaved_fastest(
+    runs: dict[str, Callable[[list[str]], np.ndarray]], slices: list[list[str]], rounds: int
+) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], np.ndarray]]:
+    """Each run's fastest seconds (and its output then) per (name, slice index): rounds over the
+    slices, every run in turn on each slice, so other load on shared cores hits them alike.
+    Prints each round's rates."""
+    fastest: dict[tuple[str, int], float] = {}
+    outputs: dict[tuple[str, int], np.ndarray] = {}
+    n_sentences = sum(len(part) for part in slices)
+    for round_ in range(rounds):
+        for k, part in enumerate(slices):
+            for name, run in runs.items():
+                start = time.perf_counter()
+                probs = run(part)
+                seconds = time.perf_counter() - start
+                if seconds < fastest.get((name, k), float("inf")):
+                    fastest[name, k], outputs[name, k] = seconds, probs
+        print(f"round {round_ + 1}: " + ", ".join(
+            f"{name} {n_sentences / sum(fastest[name, k] for k in range(len(slices))):.1f}/s" for name in runs),
+            flush=True)
+    return fastest, outputs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,19 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: ready in {startup[name]:.1f} s", flush=True)
 
     slices = [sentences[i:i + args.slice] for i in range(0, len(sentences), args.slice)]
-    fastest: dict[tuple[str, int], float] = {}
-    outputs: dict[tuple[str, int], np.ndarray] = {}
-    for round_ in range(args.rounds):
-        for k, part in enumerate(slices):
-            for name, scorer in scorers.items():
-                start = time.perf_counter()
-                probs = scorer.probabilities(part)
-                seconds = time.perf_counter() - start
-                if seconds < fastest.get((name, k), float("inf")):
-                    fastest[name, k], outputs[name, k] = seconds, probs
-        print(f"round {round_ + 1}: " + ", ".join(
-            f"{name} {len(sentences) / sum(fastest[name, k] for k in range(len(slices))):.1f}/s" for name in scorers),
-            flush=True)
+    fastest, outputs = interleaved_fastest({name: scorer.probabilities for name, scorer in scorers.items()},
+                                           slices, args.rounds)
 
     thresholds = model.threshold_vector()
     reference = np.concatenate([outputs["torch fp32", k] for k in range(len(slices))])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +22,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "default_versions.md"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.default_runtime import mixed_short_sentences
+    from benchmarks.default_runtime import interleaved_fastest, mixed_short_sentences
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--other", type=Path, required=True, help="the bundle to compare with")
@@ -47,14 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     for model in models.values():
         model.predict_proba(mixed_short_sentences(16, seed=1))
     slices = [sentences[i:i + args.slice] for i in range(0, len(sentences), args.slice)]
-    fastest: dict[tuple[str, int], float] = {}
-    for _ in range(args.rounds):
-        for i, part in enumerate(slices):
-            for name, model in models.items():
-                start = time.perf_counter()
-                model.predict_proba(part)
-                took = time.perf_counter() - start
-                fastest[name, i] = min(took, fastest.get((name, i), took))
+    fastest, _ = interleaved_fastest({name: model.predict_proba for name, model in models.items()},
+                                     slices, args.rounds)
     rates = {name: len(sentences) / sum(fastest[name, i] for i in range(len(slices))) for name in models}
     base = rates["shipped default"]
     lines = [f"# Shipped default beside {args.other}", "",
