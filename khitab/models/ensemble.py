@@ -7,7 +7,7 @@ for every label or one per label (``{"threat": 1.0, "denial": 0.0, ...}``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +19,27 @@ from khitab.models.manifest import save_bundle
 
 MEMBERS_DIR = "members"
 EPS = 1e-7
+
+
+def label_weights(weights: Sequence[float | Mapping[str, float]], labels: Sequence[str]) -> np.ndarray:
+    """(members, labels): each label's member weights, summing to 1 over the members. A weight is
+    one number for every label or a mapping that names each label; ``ValueError`` names the
+    member whose mapping lacks a label, or the label whose weights are all 0."""
+    rows = []
+    for i, weight in enumerate(weights):
+        if not isinstance(weight, Mapping):
+            rows.append([float(weight)] * len(labels))
+            continue
+        missing = [label for label in labels if label not in weight]
+        if missing:
+            raise ValueError(f"members[{i}].weight: a per-label weight names every label {list(labels)}, "
+                             f"not {sorted(weight)}")
+        rows.append([float(weight[label]) for label in labels])
+    matrix = np.asarray(rows, dtype=np.float64)
+    for label, total in zip(labels, matrix.sum(axis=0)):
+        if total <= 0:
+            raise ValueError(f"members: every member's weight for {label!r} is 0")
+    return matrix / matrix.sum(axis=0)
 
 
 @dataclass
@@ -42,13 +63,9 @@ class EnsembleClassifier(SentenceClassifier):
 
     def weight_matrix(self) -> np.ndarray:
         """(members, labels): each label's member weights, summing to 1 over the members."""
-        rows = [[w[label] for label in self.labels] if isinstance(w, dict) else [w] * len(self.labels)
-                for w in self.weights]
-        matrix = np.asarray(rows, dtype=np.float64)
-        totals = matrix.sum(axis=0)
-        if matrix.shape[0] != len(self.members) or (totals <= 0).any():
-            raise ValueError(f"ensemble weights {self.weights} do not give every label a positive total")
-        return matrix / totals
+        if len(self.weights) != len(self.members):
+            raise ValueError(f"ensemble weights {self.weights} do not match its {len(self.members)} members")
+        return label_weights(self.weights, self.labels)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         mean = np.einsum("ml,mnl->nl", self.weight_matrix(), self.member_probabilities(texts))

@@ -18,7 +18,7 @@ from khitab.models.base import SentenceClassifier
 from khitab.models.bundle import MANIFEST, load_model, save_bundle
 from khitab.models.embed_linear import EmbedLinearClassifier, fit_embed_linear
 from khitab.models.encoder import EncoderClassifier
-from khitab.models.ensemble import EnsembleClassifier
+from khitab.models.ensemble import EnsembleClassifier, label_weights
 from khitab.models.tfidf import TfidfClassifier, fit_tfidf
 from khitab.training.distributed import is_main_process
 from khitab.training.encoder_trainer import fit_encoder
@@ -67,15 +67,15 @@ def check_label_names(config: TrainConfig, labels: list[str]) -> None:
     if unknown:
         raise ConfigError(f"optim.pos_weight: unknown label(s) {unknown}; labels are {labels}")
     if isinstance(config.model, EnsembleConfig):
-        for i, member in enumerate(config.model.members):
-            if isinstance(member.weight, dict) and set(member.weight) != set(labels):
-                raise ConfigError(
-                    f"model.members[{i}].weight: a per-label weight names every label {labels}, "
-                    f"not {sorted(member.weight)}"
-                )
-        for label in labels:
-            if all(isinstance(m.weight, dict) and m.weight[label] == 0 for m in config.model.members):
-                raise ConfigError(f"model.members: every member's weight for {label!r} is 0")
+        weights = [member.weight for member in config.model.members]
+        for i, weight in enumerate(weights):
+            unknown = sorted(set(weight) - set(labels)) if isinstance(weight, dict) else []
+            if unknown:
+                raise ConfigError(f"model.members[{i}].weight: unknown label(s) {unknown}; labels are {labels}")
+        try:
+            label_weights(weights, labels)
+        except ValueError as exc:
+            raise ConfigError(f"model.{exc}") from None
 
 
 def default_bundle(log: Log = print, config_path: Path | None = None) -> Path:
