@@ -7,7 +7,8 @@
   .venv/bin/python scripts/mix_search.py search OUT_DIR NAME,NAME,... [--baseline NAME,NAME]
         [--step 4] [--corpus-loss 0.005] [--context-loss 0.01]
       for each label on its own, every mix of the members on a grid of 1/STEP (each member
-      calibrated on pooled dev, the threshold tuned on pooled dev, as the trainer does), ranked by
+      calibrated and the threshold tuned on the trainer's own pooled dev: configs/default.yaml's
+      real dev plus its corpus slices' dev, exactly the rows `khitab train` uses), ranked by
       real-dev (F1 + PR-AUC) / 2 among the mixes that lose at most the given F1 on corpus:dev and
       context:dev against the baseline's equal mix
 """
@@ -25,27 +26,30 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from khitab.data.external import LABELS  # noqa: E402  (after the sys.path line above)
 
-SETS = ("real:dev", "corpus:dev", "context:dev")
-POOLED = ("corpus:dev", "real:dev")
+SETS = ("real:dev", "corpus:dev", "context:dev", "pooled")
+# The rows the trainer fits temperatures and thresholds on (configs/default.yaml's data.dev:
+# real dev plus the dev rows of its 12 corpus slices), so a mix scores here as it will ship.
+POOLED_CONFIG = ROOT / "configs" / "default.yaml"
 
 
 def cache_logits(out: Path, members: list[str]) -> None:
     from khitab.config import load_train_config
-    from khitab.data.dataset import label_matrices
+    from khitab.data.dataset import assemble, label_matrices
     from khitab.evaluation.datasets import load_dataset
     from khitab.models.bundle import load_model
 
     roots = load_train_config(ROOT / "configs" / "baseline.yaml").source_roots()
     out.mkdir(parents=True, exist_ok=True)
-    datasets = {spec: load_dataset(spec, LABELS, roots) for spec in SETS}
-    for spec, dataset in datasets.items():
-        targets, known = label_matrices(dataset.examples, LABELS)
-        keep = np.array([not ex.borderline for ex in dataset.examples])
+    examples = {spec: load_dataset(spec, LABELS, roots).examples for spec in SETS if spec != "pooled"}
+    examples["pooled"] = assemble(load_train_config(POOLED_CONFIG).data, LABELS).dev.examples
+    for spec, rows in examples.items():
+        targets, known = label_matrices(rows, LABELS)
+        keep = np.array([not ex.borderline for ex in rows])
         np.savez(out / f"gold_{spec.replace(':', '_')}.npz", targets=targets, known=known & keep[:, None])
     for name, bundle in (m.split("=", 1) for m in members):
         model = load_model(Path(bundle), labels=list(LABELS))
-        for spec, dataset in datasets.items():
-            np.save(out / f"{name}_{spec.replace(':', '_')}.npy", np.asarray(model.logits(dataset.texts)))
+        for spec, rows in examples.items():
+            np.save(out / f"{name}_{spec.replace(':', '_')}.npy", np.asarray(model.logits([ex.text for ex in rows])))
         print("cached", name, flush=True)
 
 
@@ -61,10 +65,9 @@ class Cache:
             from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures, sigmoid
 
             logits = {s: np.load(self.folder / f"{name}_{s.replace(':', '_')}.npy") for s in SETS}
-            z = np.concatenate([logits[s] for s in POOLED])
-            targets = np.concatenate([self.gold[s]["targets"] for s in POOLED])
-            known = np.concatenate([self.gold[s]["known"] for s in POOLED])
-            fitted = refitted_temperatures(fit_temperatures(z, targets, known, LABELS, {}), {})
+            pooled = self.gold["pooled"]
+            fits = fit_temperatures(logits["pooled"], pooled["targets"], pooled["known"], LABELS, {})
+            fitted = refitted_temperatures(fits, {})
             temps = np.array([fitted.get(label, 1.0) for label in LABELS])
             self.probs[name] = {s: sigmoid(logits[s] / temps) for s in SETS}
         return self.probs[name][spec]
@@ -78,10 +81,9 @@ class Cache:
         mixed = {s: sum(wi * self.member(n, s)[:, j] for wi, n in zip(w, names)) for s in SETS}
         rows = {s: self.gold[s]["known"][:, j] for s in SETS}
         y = {s: self.gold[s]["targets"][rows[s], j] for s in SETS}
-        threshold = tune_one(np.concatenate([mixed[s][rows[s]] for s in POOLED]),
-                             np.concatenate([y[s] for s in POOLED]), ThresholdConfig())
+        threshold = tune_one(mixed["pooled"][rows["pooled"]], y["pooled"], ThresholdConfig())
         return {s: (f1_score(y[s], mixed[s][rows[s]] >= threshold), average_precision_score(y[s], mixed[s][rows[s]]))
-                for s in SETS}
+                for s in SETS if s != "pooled"}
 
 
 
