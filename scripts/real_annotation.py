@@ -81,9 +81,13 @@ def later_wave(units, wave: int, model: str | None):
     labeled = frozenset(r["id"] for r in read_label_rows(ROOT / "data" / "real" / "labels.jsonl"))
     if model is not None:
         from khitab import load_model
+        from khitab.data.real.corpus import real_split
 
         classifier = load_model(model)
         quotas, random_n = ACTIVE_QUOTAS[wave]
+        # draw_active reads only unlabeled train units, so only those are scored (an encoder
+        # member scores the ~24,000 left in minutes, not the 59,000 in all)
+        units = [u for u in units if u.id not in labeled and real_split(u.group) == "train"]
         probs = classifier.predict_proba([u.text for u in units])
         return draw_active(units, probs, classifier.labels, quotas, random_n, seed=2026 + wave, exclude=labeled)
     proxies, cues, news_n, random_n = WAVE_QUOTAS[wave]
