@@ -52,9 +52,8 @@ ACTIVE_QUOTAS[6] = ACTIVE_QUOTAS[5]  # ranked by the TF-IDF member trained on wa
 # real text: threat from a narrower top pool (its precision in the top 4,000 had fallen to 4.6 %),
 # denial, and a third at random; 1,200 items, small enough to label while the e5 member trains.
 ACTIVE_QUOTAS[8] = ({"threat": (2000, 600), "denial": (2500, 200)}, 400)
-# Wave 9 is ranked by the e5 member trained on waves 1-7 (runs/e5_lora_real_all), whose threat
-# ranking differs from the n-gram model's (semantic, less driven by curse words); its quotas are wave
-# 8's scaled to 2,100 reads.
+# Wave 9 repeats wave 8 (same ranking model, wave 8's reads excluded), scaled to 2,100 reads: the
+# threat pool widens to the top 3,000 as wave 8 took 600 of the top 2,000.
 ACTIVE_QUOTAS[9] = ({"threat": (3000, 1200), "denial": (2500, 200)}, 700)
 
 
