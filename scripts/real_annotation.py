@@ -14,6 +14,10 @@
       votes + adjudications of every wave's folder -> data/real/labels.jsonl and
       data/real/agreement.json (kappa per label, over all items and per wave); the re-reads of
       data/real/rereads.jsonl (a later ruling's decisions, agreement.reread) are applied last
+  .venv/bin/python scripts/real_annotation.py add OUT_DIR
+      one new wave's votes + adjudications folded into the committed data/real/labels.jsonl, and
+      data/real/agreement.json recomputed from the votes every gold row keeps (no older wave's
+      folder needed); a row of that wave already there is replaced
   .venv/bin/python scripts/real_annotation.py rereads REREAD_DIR RULING LABEL [LABEL ...]
       three independent re-reads of the labeled items a ruling covers (REREAD_DIR/index.jsonl:
       key -> id; REREAD_DIR/reread.{A,B,C}.jsonl: key -> labels, note), majority -> data/real/rereads.jsonl
@@ -25,9 +29,7 @@ import random
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from khitab.data.real.agreement import LABELS, cohen_kappa, fleiss_kappa, gold, reread
+from khitab.data.real.agreement import LABELS, agreement_from_votes, agreement_of, gold, reread, wave_of
 from khitab.data.real.corpus import text_digest
 from khitab.io import LineError, iter_jsonl, write_text_atomic
 
@@ -141,6 +143,24 @@ def make_gold(*outs: str) -> None:
     print(json.dumps(agreement, indent=1))
 
 
+def add_wave(out: str) -> None:
+    """Fold one wave's gold into the committed labels and recompute the agreement from the vote
+    strings the rows keep, so a new wave needs only its own folder."""
+    path = ROOT / "data" / "real" / "labels.jsonl"
+    wave, new_rows, _ = wave_gold(Path(out))
+    kept = [r for r in read_jsonl(path) if wave_of(r) != wave]
+    taken = {r["id"] for r in kept} & {r["id"] for r in new_rows}
+    if taken:
+        raise SystemExit(f"{out}: ids already labeled in another wave: {', '.join(sorted(taken)[:5])}")
+    decisions = {d["id"]: d for d in read_jsonl(REREADS)} if REREADS.is_file() else {}
+    new_rows = [reread(r, decisions[r["id"]]) if r["id"] in decisions else r for r in new_rows]
+    rows = sorted(kept + new_rows, key=lambda r: r["id"])
+    write_jsonl(path, rows)
+    agreement = agreement_from_votes(rows)
+    write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
+    print(len(new_rows), "rows of wave", wave, json.dumps(agreement["waves"][str(wave)]["per_label"]))
+
+
 def apply_rereads(rows: list[dict], path: Path) -> list[dict]:
     """Rows with the committed re-reads applied (kappa stays that of the first two votes)."""
     decisions = {d["id"]: d for d in read_jsonl(path)} if path.is_file() else {}
@@ -167,24 +187,6 @@ def write_rereads(reread_dir: str, ruling: str, *labels: str) -> None:
     previous = [d for d in read_jsonl(REREADS) if d["ruling"] != ruling] if REREADS.is_file() else []
     write_jsonl(REREADS, sorted(previous + out, key=lambda d: d["id"]))
     print(len(out), "re-reads of", ruling, sum(len(set(d["votes"])) > 1 for d in out), "items split")
-
-
-def wave_of(row: dict) -> int:
-    return int(row.get("wave", 1))
-
-
-def agreement_of(rows: list[dict], pairs: dict) -> dict:
-    return {
-        "items": len(rows),
-        "adjudicated_items": sum(1 for r in rows if r["adjudicated"]),
-        "borderline_items": sum(1 for r in rows if r["borderline"]),
-        "per_label": {x: {
-            "cohen_kappa_A_B": round(cohen_kappa(*pairs[x]), 4),
-            "fleiss_kappa_A_B": round(fleiss_kappa(np.array(pairs[x]).T), 4),
-            "positives_gold": sum(r["labels"][x] for r in rows),
-            "split_votes": int(sum(p != q for p, q in zip(*pairs[x]))),
-        } for x in LABELS},
-    }
 
 
 def wave_gold(out_dir: Path) -> tuple[int, list[dict], dict]:
@@ -243,6 +245,8 @@ if __name__ == "__main__":
         disputed(args[0], args[1], args[2:])
     elif command == "rereads" and len(args) >= 3:
         write_rereads(*args)
+    elif command == "add" and len(args) == 1:
+        add_wave(args[0])
     elif command == "gold" and args:
         make_gold(*args)
     else:

@@ -184,3 +184,19 @@ def test_an_active_wave_reads_only_unlabeled_train_units_from_the_top_of_each_la
     assert len(ids) == len(set(ids)) == 40
     assert all(real_split(s.unit.group) == "train" for s in sample)  # dev and test stay as they are
     assert not labeled & set(ids)
+
+
+def test_the_committed_agreement_is_recomputed_exactly_from_the_votes_each_gold_row_keeps():
+    from khitab.data.real.agreement import agreement_from_votes
+    rows = read_label_rows(ROOT / "data" / "real" / "labels.jsonl")
+    committed = json.loads((ROOT / "data" / "real" / "agreement.json").read_text())
+    assert agreement_from_votes(rows) == committed
+    # a disagreement written into one row's votes moves that wave's split count and kappa
+    changed = [dict(r) for r in rows]
+    first = next(i for i, r in enumerate(changed) if r["votes"]["A"][0] == "0" and r["votes"]["B"][0] == "0")
+    changed[first]["votes"] = {**changed[first]["votes"], "A": "1" + changed[first]["votes"]["A"][1:]}
+    wave = str(changed[first].get("wave", 1))
+    after = agreement_from_votes(changed)["waves"][wave]["per_label"]["threat"]
+    before = committed["waves"][wave]["per_label"]["threat"]
+    assert after["split_votes"] == before["split_votes"] + 1
+    assert after["cohen_kappa_A_B"] < before["cohen_kappa_A_B"]

@@ -65,3 +65,45 @@ def reread(row: Mapping, decision: Mapping) -> dict:
     out["reread"] = {"ruling": decision["ruling"], "labels": changed, "was": {x: row["labels"][x] for x in changed},
                      "votes": list(decision.get("votes", [])), "note": decision.get("note", "")}
     return out
+
+
+def wave_of(row: Mapping) -> int:
+    """The annotation wave a gold row came from (wave 1's rows carry no ``wave`` field)."""
+    return int(row.get("wave", 1))
+
+
+def agreement_of(rows: Sequence[Mapping], pairs: Mapping[str, tuple[list, list]]) -> dict:
+    """Agreement and gold counts of ``rows``, ``pairs`` being the first two votes per label."""
+    return {
+        "items": len(rows),
+        "adjudicated_items": sum(1 for r in rows if r["adjudicated"]),
+        "borderline_items": sum(1 for r in rows if r["borderline"]),
+        "per_label": {x: {
+            "cohen_kappa_A_B": round(cohen_kappa(*pairs[x]), 4),
+            "fleiss_kappa_A_B": round(fleiss_kappa(np.array(pairs[x]).T), 4),
+            "positives_gold": sum(r["labels"][x] for r in rows),
+            "split_votes": int(sum(p != q for p, q in zip(*pairs[x]))),
+        } for x in LABELS},
+    }
+
+
+def vote_pairs(rows: Sequence[Mapping]) -> dict[str, tuple[list, list]]:
+    """The first two annotators' votes per label, read back from each gold row's vote strings
+    (``{"A": "010", "B": "011?"}``: one digit per label in ``LABELS`` order, ``?`` = borderline)."""
+    pairs: dict[str, tuple[list, list]] = {x: ([], []) for x in LABELS}
+    for r in rows:
+        for i, x in enumerate(LABELS):
+            pairs[x][0].append(int(r["votes"]["A"][i]))
+            pairs[x][1].append(int(r["votes"]["B"][i]))
+    return pairs
+
+
+def agreement_from_votes(rows: Sequence[Mapping]) -> dict:
+    """``agreement.json`` over all waves and per wave, from the gold rows alone: every row keeps
+    its first two votes, so a new wave is folded in without the older waves' vote files."""
+    agreement = agreement_of(rows, vote_pairs(rows))
+    agreement["waves"] = {}
+    for wave in sorted({wave_of(r) for r in rows}):
+        part = [r for r in rows if wave_of(r) == wave]
+        agreement["waves"][str(wave)] = agreement_of(part, vote_pairs(part))
+    return agreement

@@ -55,6 +55,10 @@ ACTIVE_QUOTAS[8] = ({"threat": (2000, 600), "denial": (2500, 200)}, 400)
 # Wave 9 repeats wave 8 (same ranking model, wave 8's reads excluded), scaled to 2,100 reads: the
 # threat pool widens to the top 3,000 as wave 8 took 600 of the top 2,000.
 ACTIVE_QUOTAS[9] = ({"threat": (3000, 1200), "denial": (2500, 200)}, 700)
+# Wave 10 is ranked by an encoder instead (the e5 member trained on waves 1-7, v6's fourth member):
+# the n-gram ranking's threat precision had fallen to 3.7 %, and an encoder ranks by meaning, so its
+# top holds positives the n-grams never surfaced. Waves 8-9's reads are excluded as labeled.
+ACTIVE_QUOTAS[10] = ({"threat": (2000, 600), "denial": (2000, 200)}, 400)
 
 
 @dataclass(frozen=True)
