@@ -11,6 +11,10 @@
       real dev plus its corpus slices' dev, exactly the rows `khitab train` uses), ranked by
       real-dev (F1 + PR-AUC) / 2 among the mixes that lose at most the given F1 on corpus:dev and
       context:dev against the baseline's equal mix
+  .venv/bin/python scripts/mix_search.py score OUT_DIR MIX [MIX ...]
+      one whole model per MIX, its three labels' mixes split by "/" in label order, e.g. v6:
+      t4:1,t7:1,e2:1,e7:1/t4:1,t7:1,e2:2/t4:1,e2:2,e7:1; prints real-dev macro-F1, mean PR-AUC and
+      each label's real-dev F1 / PR-AUC and authored dev F1 (the model card's candidate table)
 """
 from __future__ import annotations
 
@@ -108,6 +112,29 @@ def search(cache: Cache, names: list[str], baseline: list[str], step: int, corpu
                   f"context:dev F1 {got['context:dev'][0]:.3f}")
 
 
+def parse_model(text: str) -> list[tuple[list[str], np.ndarray]]:
+    """``"t4:1,e2:1/t9:1,e8:2/e8:1"`` -> one (member names, weights) per label, in label order."""
+    parts = text.split("/")
+    if len(parts) != len(LABELS):
+        raise SystemExit(f"{text}: needs {len(LABELS)} mixes separated by '/', one per label ({', '.join(LABELS)})")
+    mixes = []
+    for part in parts:
+        pairs = [item.split(":") for item in part.split(",")]
+        mixes.append(([name for name, _ in pairs], np.array([float(w) for _, w in pairs])))
+    return mixes
+
+
+def score_models(cache: Cache, models: list[str]) -> None:
+    for text in models:
+        got = [cache.label_scores(names, weights, j) for j, (names, weights) in enumerate(parse_model(text))]
+        f1 = np.mean([g["real:dev"][0] for g in got])
+        pr_auc = np.mean([g["real:dev"][1] for g in got])
+        per_label = "  ".join(f"{label} {g['real:dev'][0]:.3f}/{g['real:dev'][1]:.3f} "
+                              f"(corpus {g['corpus:dev'][0]:.3f}, context {g['context:dev'][0]:.3f})"
+                              for label, g in zip(LABELS, got))
+        print(f"{text}\n   real:dev macro-F1 {f1:.3f}  mean PR-AUC {pr_auc:.3f}  {per_label}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,9 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     found.add_argument("--step", type=int, default=4)
     found.add_argument("--corpus-loss", type=float, default=0.005)
     found.add_argument("--context-loss", type=float, default=0.01)
+    scored = sub.add_parser("score")
+    scored.add_argument("out", type=Path)
+    scored.add_argument("models", nargs="+", help="MIX/MIX/MIX, a mix being NAME:WEIGHT,...")
     args = parser.parse_args(argv)
     if args.command == "logits":
         cache_logits(args.out, args.members)
+    elif args.command == "score":
+        score_models(Cache(args.out), args.models)
     else:
         search(Cache(args.out), args.members.split(","), args.baseline.split(","), args.step,
                args.corpus_loss, args.context_loss)
