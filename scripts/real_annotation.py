@@ -29,7 +29,7 @@ import random
 import sys
 from pathlib import Path
 
-from khitab.data.real.agreement import LABELS, agreement_from_votes, agreement_of, gold, reread, wave_of
+from khitab.data.real.agreement import LABELS, agreement_from_votes, gold, reread, wave_of
 from khitab.data.real.corpus import text_digest
 from khitab.io import LineError, iter_jsonl, write_text_atomic
 
@@ -123,51 +123,52 @@ def vote_string(v: dict) -> str:
 
 
 def make_gold(*outs: str) -> None:
-    rows, pairs_by_wave = [], {}
-    everything = {x: ([], []) for x in LABELS}  # every wave's (A, B) votes, for the overall kappa
-    for out in outs:
-        wave, wave_rows, pairs = wave_gold(Path(out))
-        rows.extend(wave_rows)
-        pairs_by_wave[wave] = pairs
-        for x in LABELS:
-            everything[x][0].extend(pairs[x][0])
-            everything[x][1].extend(pairs[x][1])
-    rows.sort(key=lambda r: r["id"])
+    rows = sorted((r for out in outs for r in wave_gold(Path(out))[1]), key=lambda r: r["id"])
     rows = apply_rereads(rows, REREADS)
-    write_jsonl(ROOT / "data" / "real" / "labels.jsonl", rows)
-    agreement = agreement_of(rows, everything)
-    if len(outs) > 1:
-        agreement["waves"] = {str(wave): agreement_of([r for r in rows if wave_of(r) == wave], pairs)
-                              for wave, pairs in pairs_by_wave.items()}
-    write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
+    agreement = agreement_from_votes(rows)
+    if len(outs) == 1:
+        del agreement["waves"]  # one wave: the overall numbers are that wave's
+    write_gold(rows, agreement)
     print(json.dumps(agreement, indent=1))
+
+
+def write_gold(rows: list[dict], agreement: dict) -> None:
+    write_jsonl(ROOT / "data" / "real" / "labels.jsonl", rows)
+    write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
 
 
 def add_wave(out: str) -> None:
     """Fold one wave's gold into the committed labels and recompute the agreement from the vote
     strings the rows keep, so a new wave needs only its own folder."""
-    path = ROOT / "data" / "real" / "labels.jsonl"
-    wave, new_rows, _ = wave_gold(Path(out))
-    kept = [r for r in read_jsonl(path) if wave_of(r) != wave]
+    wave, new_rows = wave_gold(Path(out))
+    kept = [r for r in read_jsonl(ROOT / "data" / "real" / "labels.jsonl") if wave_of(r) != wave]
     taken = {r["id"] for r in kept} & {r["id"] for r in new_rows}
     if taken:
         raise SystemExit(f"{out}: ids already labeled in another wave: {', '.join(sorted(taken)[:5])}")
-    decisions = {d["id"]: d for d in read_jsonl(REREADS)} if REREADS.is_file() else {}
-    new_rows = [reread(r, decisions[r["id"]]) if r["id"] in decisions else r for r in new_rows]
+    new_rows = with_rereads(new_rows, committed_rereads(REREADS))
     rows = sorted(kept + new_rows, key=lambda r: r["id"])
-    write_jsonl(path, rows)
     agreement = agreement_from_votes(rows)
-    write_text_atomic(ROOT / "data" / "real" / "agreement.json", json.dumps(agreement, indent=1) + "\n")
+    write_gold(rows, agreement)
     print(len(new_rows), "rows of wave", wave, json.dumps(agreement["waves"][str(wave)]["per_label"]))
 
 
+def committed_rereads(path: Path) -> dict[str, dict]:
+    """The re-read decisions of ``path`` by item id (none when it does not exist yet)."""
+    return {d["id"]: d for d in read_jsonl(path)} if path.is_file() else {}
+
+
+def with_rereads(rows: list[dict], decisions: dict[str, dict]) -> list[dict]:
+    """Rows with their re-read decisions applied (kappa stays that of the first two votes)."""
+    return [reread(r, decisions[r["id"]]) if r["id"] in decisions else r for r in rows]
+
+
 def apply_rereads(rows: list[dict], path: Path) -> list[dict]:
-    """Rows with the committed re-reads applied (kappa stays that of the first two votes)."""
-    decisions = {d["id"]: d for d in read_jsonl(path)} if path.is_file() else {}
+    """All of a corpus's rows with the committed re-reads applied; every re-read must find its row."""
+    decisions = committed_rereads(path)
     missing = sorted(set(decisions) - {r["id"] for r in rows})
     if missing:
         raise SystemExit(f"{path}: re-read ids with no gold row: {', '.join(missing[:5])}")
-    return [reread(r, decisions[r["id"]]) if r["id"] in decisions else r for r in rows]
+    return with_rereads(rows, decisions)
 
 
 def write_rereads(reread_dir: str, ruling: str, *labels: str) -> None:
@@ -189,8 +190,8 @@ def write_rereads(reread_dir: str, ruling: str, *labels: str) -> None:
     print(len(out), "re-reads of", ruling, sum(len(set(d["votes"])) > 1 for d in out), "items split")
 
 
-def wave_gold(out_dir: Path) -> tuple[int, list[dict], dict]:
-    """One wave's folder: its wave number, its gold rows, and its (A, B) vote pairs per label."""
+def wave_gold(out_dir: Path) -> tuple[int, list[dict]]:
+    """One wave's folder: its wave number and its gold rows (each keeping its A and B votes)."""
     index = {r["key"]: r for r in read_jsonl(out_dir / "index.jsonl")}
     wave = wave_of(next(iter(index.values())))
     texts = {}
@@ -199,7 +200,7 @@ def wave_gold(out_dir: Path) -> tuple[int, list[dict], dict]:
     third = {}
     for path in sorted((out_dir / "adjudication").glob("*.C.jsonl")):
         third.update({r["key"]: r for r in read_jsonl(path)})
-    rows, pairs = [], {x: ([], []) for x in LABELS}
+    rows = []
     for path in sorted((out_dir / "votes").glob("batch_*.A.jsonl")):
         batch = path.name.split(".")[0].split("_")[1]
         if not (out_dir / "votes" / f"batch_{batch}.B.jsonl").is_file():
@@ -213,9 +214,6 @@ def wave_gold(out_dir: Path) -> tuple[int, list[dict], dict]:
             if split(a[key], b[key]) and c is None:
                 print(f"batch {batch}: {key} awaits adjudication, skipped")
                 continue
-            for x in LABELS:
-                pairs[x][0].append(int(a[key][x]))
-                pairs[x][1].append(int(b[key][x]))
             g = gold(a[key], b[key], c)
             meta = index[key]
             votes = {"A": vote_string(a[key]), "B": vote_string(b[key])}
@@ -230,7 +228,7 @@ def wave_gold(out_dir: Path) -> tuple[int, list[dict], dict]:
             if wave != 1:
                 row["wave"] = wave
             rows.append(row)
-    return wave, rows, pairs
+    return wave, rows
 
 
 if __name__ == "__main__":
