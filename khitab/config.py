@@ -65,6 +65,10 @@ class DataConfig(StrictModel):
     real_labels: Path | None = None
     # Copies of each real training row in the training data (rare positives, the target domain).
     real_weight: float = Field(default=1.0, ge=0, le=8)
+    # Authored contrast pairs in real-text style (data/contrast, DATASHEET.md there): training
+    # rows only, at this weight; real dev and test stay the measure.
+    contrast: Path | None = None
+    contrast_weight: float = Field(default=1.0, gt=0, le=8)
     # What thresholds (and ensemble calibration) are tuned on: the authored corpus dev split,
     # the real-text dev split, or both pooled.
     dev_from: Literal["corpus", "real", "pooled"] = "corpus"
@@ -148,6 +152,10 @@ class ThresholdConfig(StrictModel):
     strategy: Literal["max_f1", "target_precision", "fixed"] = "max_f1"
     target_precision: float = Field(default=0.9, gt=0, le=1)
     fixed: float = Field(default=0.5, gt=0, lt=1)
+    # Labels whose threshold is tuned on dev's real-text rows alone when data.dev_from pools
+    # real and authored dev: a rare real-text label's best threshold differs from the authored
+    # one, and the pooled authored rows pull it off (MODEL_CARD.md, "v7").
+    real_dev_labels: list[str] = []
 
 
 class OptimConfig(StrictModel):

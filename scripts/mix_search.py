@@ -14,7 +14,10 @@
   .venv/bin/python scripts/mix_search.py score OUT_DIR MIX [MIX ...]
       one whole model per MIX, its three labels' mixes split by "/" in label order, e.g. v6:
       t4:1,t7:1,e2:1,e7:1/t4:1,t7:1,e2:2/t4:1,e2:2,e7:1; prints real-dev macro-F1, mean PR-AUC and
-      each label's real-dev F1 / PR-AUC and authored dev F1 (the model card's candidate table)
+      each label's real-dev F1 / PR-AUC and authored dev F1 (the model card's candidate table),
+      and each label's out-of-sample real-dev F1 ("cv": threshold tuned on random halves of real
+      dev, scored on the other half); --real-threshold LABEL tunes that label's threshold on
+      real dev alone, as thresholds.real_dev_labels does in training
 """
 from __future__ import annotations
 
@@ -76,19 +79,55 @@ class Cache:
             self.probs[name] = {s: sigmoid(logits[s] / temps) for s in SETS}
         return self.probs[name][spec]
 
-    def label_scores(self, names: list[str], weights: np.ndarray, j: int) -> dict[str, tuple[float, float]]:
-        """(F1 at the pooled-dev threshold, PR-AUC) of label ``j`` per dev set for one mix."""
+    def label_scores(self, names: list[str], weights: np.ndarray, j: int,
+                     real_threshold: bool = False) -> dict[str, tuple[float, float]]:
+        """(F1 at the threshold tuned on pooled dev, or on its real rows alone with
+        ``real_threshold``; PR-AUC) of label ``j`` per dev set for one mix."""
         from khitab.config import ThresholdConfig
         from khitab.evaluation.thresholds import tune_one
 
+        mixed, y, rows = self.mixed(names, weights, j)
+        tuned_on = "real:dev" if real_threshold else "pooled"
+        threshold = tune_one(mixed[tuned_on][rows[tuned_on]], y[tuned_on], ThresholdConfig())
+        return {s: (f1_score(y[s], mixed[s][rows[s]] >= threshold), average_precision_score(y[s], mixed[s][rows[s]]))
+                for s in SETS if s != "pooled"}
+
+    def mixed(self, names: list[str], weights: np.ndarray, j: int) -> tuple[dict, dict, dict]:
+        """Label ``j``'s mixed probabilities, known-row targets and known-row masks per set."""
         w = weights / weights.sum()
         mixed = {s: sum(wi * self.member(n, s)[:, j] for wi, n in zip(w, names)) for s in SETS}
         rows = {s: self.gold[s]["known"][:, j] for s in SETS}
         y = {s: self.gold[s]["targets"][rows[s], j] for s in SETS}
-        threshold = tune_one(mixed["pooled"][rows["pooled"]], y["pooled"], ThresholdConfig())
-        return {s: (f1_score(y[s], mixed[s][rows[s]] >= threshold), average_precision_score(y[s], mixed[s][rows[s]]))
-                for s in SETS if s != "pooled"}
+        return mixed, y, rows
 
+    def cv_f1(self, names: list[str], weights: np.ndarray, j: int, real_threshold: bool = False,
+              repeats: int = 10, seed: int = 0) -> float:
+        """Label ``j``'s real-dev F1 out of sample: real dev cut in random halves ``repeats``
+        times, the threshold tuned on one half (with pooled dev's authored rows unless
+        ``real_threshold``) and scored on the other. The full-dev F1 reads the threshold off the
+        rows it scores, which flatters whichever mix happens to fit them."""
+        from khitab.config import ThresholdConfig
+        from khitab.evaluation.thresholds import tune_one
+
+        mixed, _, _ = self.mixed(names, weights, j)
+        pooled, real = self.gold["pooled"], self.gold["real:dev"]
+        n_real = len(real["targets"])
+        authored = len(pooled["targets"]) - n_real
+        if not np.array_equal(pooled["targets"][authored:], real["targets"]):
+            raise SystemExit("the cache's pooled dev does not end with its real dev rows")
+        scores = np.concatenate([mixed["pooled"][:authored], mixed["real:dev"]])
+        targets, known = pooled["targets"][:, j], pooled["known"][:, j]
+        authored_rows = np.flatnonzero(known[:authored])
+        real_rows = authored + np.flatnonzero(known[authored:])
+        rng, got = np.random.default_rng(seed), []
+        for _ in range(repeats):
+            order = rng.permutation(real_rows)
+            halves = order[: len(order) // 2], order[len(order) // 2:]
+            for fit, held in (halves, halves[::-1]):
+                fit = fit if real_threshold else np.concatenate([authored_rows, fit])
+                threshold = tune_one(scores[fit], targets[fit], ThresholdConfig())
+                got.append(f1_score(targets[held], scores[held] >= threshold))
+        return float(np.mean(got))
 
 
 def search(cache: Cache, names: list[str], baseline: list[str], step: int, corpus_loss: float,
@@ -124,15 +163,18 @@ def parse_model(text: str) -> list[tuple[list[str], np.ndarray]]:
     return mixes
 
 
-def score_models(cache: Cache, models: list[str]) -> None:
+def score_models(cache: Cache, models: list[str], real_thresholds: set[str] = frozenset()) -> None:
     for text in models:
-        got = [cache.label_scores(names, weights, j) for j, (names, weights) in enumerate(parse_model(text))]
+        mixes = parse_model(text)
+        on_real = [label in real_thresholds for label in LABELS]
+        got = [cache.label_scores(names, weights, j, on_real[j]) for j, (names, weights) in enumerate(mixes)]
+        cv = [cache.cv_f1(names, weights, j, on_real[j]) for j, (names, weights) in enumerate(mixes)]
         f1 = np.mean([g["real:dev"][0] for g in got])
         pr_auc = np.mean([g["real:dev"][1] for g in got])
-        per_label = "  ".join(f"{label} {g['real:dev'][0]:.3f}/{g['real:dev'][1]:.3f} "
+        per_label = "  ".join(f"{label} {g['real:dev'][0]:.3f}/{g['real:dev'][1]:.3f} cv {c:.3f} "
                               f"(corpus {g['corpus:dev'][0]:.3f}, context {g['context:dev'][0]:.3f})"
-                              for label, g in zip(LABELS, got))
-        print(f"{text}\n   real:dev macro-F1 {f1:.3f}  mean PR-AUC {pr_auc:.3f}  {per_label}")
+                              for label, g, c in zip(LABELS, got, cv))
+        print(f"{text}\n   real:dev macro-F1 {f1:.3f} (cv {np.mean(cv):.3f})  mean PR-AUC {pr_auc:.3f}  {per_label}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,11 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     scored = sub.add_parser("score")
     scored.add_argument("out", type=Path)
     scored.add_argument("models", nargs="+", help="MIX/MIX/MIX, a mix being NAME:WEIGHT,...")
+    scored.add_argument("--real-threshold", action="append", default=[], choices=LABELS,
+                        help="tune this label's threshold on real dev alone (thresholds.real_dev_labels)")
     args = parser.parse_args(argv)
     if args.command == "logits":
         cache_logits(args.out, args.members)
     elif args.command == "score":
-        score_models(Cache(args.out), args.models)
+        score_models(Cache(args.out), args.models, set(args.real_threshold))
     else:
         search(Cache(args.out), args.members.split(","), args.baseline.split(","), args.step,
                args.corpus_loss, args.context_loss)

@@ -45,8 +45,35 @@ def data_validate(
     verdict = "ok" if report.ok else "FAILED"
     typer.echo(f"{target}: {report.rows} rows, {len(report.errors)} errors, {len(report.warnings)} warnings: {verdict}")
     real_ok = path is not None or _validate_real_corpus()
-    if not report.ok or not real_ok:
+    contrast_ok = path is not None or _validate_contrast(labels, held_out)
+    if not report.ok or not real_ok or not contrast_ok:
         raise typer.Exit(1)
+
+
+def _validate_contrast(labels: Optional[Path], held_out: list[Path]) -> bool:
+    """The authored contrast pairs (data/contrast), where they exist; checked against the real
+    dev and test texts where the external datasets are present."""
+    from khitab.data.real.corpus import load_real
+    from khitab.data.splits import select
+    from khitab.data.validate import validate_contrast
+
+    folder = project_root() / "data" / "contrast"
+    if not folder.is_dir():
+        return True
+    names = load_labels(labels or default_labels_path()).names
+    roots = source_roots(None)()
+    evaluation: list[str] = []
+    if roots.real is not None and roots.external is not None and Path(roots.external).is_dir():
+        real = load_real(roots.real, roots.external, names)
+        evaluation = [ex.text for split in ("dev", "test") for ex in select(real, split)]
+    with user_errors():
+        report = validate_contrast(folder, names, held_out, evaluation)
+    for error in report.errors:
+        say(f"error: {error}")
+    verdict = "ok" if report.ok else "FAILED"
+    checked = f"against {len(evaluation)} real dev/test texts" if evaluation else "real texts not present"
+    typer.echo(f"{folder}: {report.rows} rows, {len(report.errors)} errors ({checked}): {verdict}")
+    return report.ok
 
 
 def _validate_real_corpus() -> bool:

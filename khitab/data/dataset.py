@@ -5,6 +5,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -99,6 +100,10 @@ def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
         composites = context_composites(train.examples, labels, config.context_rate)
         train.extend(composites, 1.0)
         notes.append(f"{len(composites)} context composites of corpus training rows (data.context_rate)")
+    if config.contrast is not None:
+        contrast = contrast_rows(config.contrast, labels)
+        train.extend(contrast, config.contrast_weight)
+        notes.append(f"{len(contrast)} contrast rows at weight {config.contrast_weight} (data.contrast)")
     dev = LabeledSet(select(corpus, "dev"))
     test = LabeledSet(select(corpus, "test"))
     if config.use_seed_gold or not corpus:
@@ -127,6 +132,13 @@ def assemble(config: DataConfig, labels: Sequence[str]) -> TrainingData:
     elif config.dev_from != "corpus":
         raise FileNotFoundError(f"data.dev_from: {config.dev_from} needs data.real_labels")
     return TrainingData(train, dev, test, external_eval, notes, real_dev, real_test)
+
+
+def contrast_rows(path: Path, labels: Sequence[str]) -> list[Example]:
+    """The authored contrast pairs (every row a training row: they have no dev or test)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: contrast pairs not found (data.contrast)")
+    return scorable(load_corpus(path, labels))
 
 
 def add_real(config: DataConfig, labels: Sequence[str], train: LabeledSet,

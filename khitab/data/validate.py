@@ -54,6 +54,35 @@ def validate_corpus(path: Path, labels: Sequence[str], held_out: Sequence[Path] 
     return report
 
 
+def validate_contrast(path: Path, labels: Sequence[str], held_out: Sequence[Path] = (),
+                      evaluation_texts: Sequence[str] = ()) -> Report:
+    """Check the authored contrast pairs (training rows only, so no split leaks among them): the
+    schema, duplicates, the held-out seed spans, and no near-copy of an evaluation text (the real
+    dev and test items), which would leak the measure into training."""
+    report = Report()
+    try:
+        examples = load_corpus(path, labels)
+    except DataError as exc:
+        report.errors.extend(exc.problems)
+        return report
+    report.rows = len(examples)
+    check_rows(examples, labels, report)
+    folded = [fold_orthography(ex.text) for ex in examples]
+    seen: dict[str, str] = {}
+    for ex, text in zip(examples, folded):
+        if text in seen:
+            report.errors.append(f"{ex.id}: text: duplicate of {seen[text]}")
+        seen.setdefault(text, ex.id)
+    for held in held_out:
+        check_held_out(examples, held, report)
+    evaluation = [fold_orthography(text) for text in evaluation_texts]
+    for i, j, cosine in near_duplicate_pairs(folded + evaluation):
+        if i < len(folded) <= j:
+            report.errors.append(f"{examples[i].id}: text: near-copy (cosine {cosine:.2f}) of an evaluation "
+                                 f"item: {evaluation_texts[j - len(folded)][:60]!r}")
+    return report
+
+
 def check_rows(examples: Sequence[Example], labels: Sequence[str], report: Report) -> None:
     ids: dict[str, int] = defaultdict(int)
     for ex in examples:

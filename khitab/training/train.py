@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from khitab.config import ConfigError, EnsembleConfig, TrainConfig, load_labels, load_train_config
+from khitab.config import ConfigError, EnsembleConfig, ThresholdConfig, TrainConfig, load_labels, load_train_config
 from khitab.data.dataset import LabeledSet, TrainingData, assemble
 from khitab.defaults import default_train_config_path, shipped_bundle_path
 from khitab.evaluation.calibration import fit_temperatures, refitted_temperatures
@@ -49,9 +49,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> Path:
     model = fit_model(config, data, labels, log)
     if not is_main_process():
         return bundle_path(config)
-    dev_targets, dev_known = data.dev.matrices(labels)
-    dev_probs = model.predict_proba(data.dev.texts)
-    model.thresholds = tune_thresholds(dev_probs, dev_targets, dev_known, labels, config.thresholds)
+    model.thresholds = dev_thresholds(model, data, labels, config.thresholds)
     model.metadata = {
         "training": {**training_record(config, data), **model.metadata},
         "metrics": evaluate_splits(model, data, labels),
@@ -61,11 +59,29 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> Path:
     return path
 
 
+def dev_thresholds(model: SentenceClassifier, data: TrainingData, labels: list[str],
+                   config: ThresholdConfig) -> dict[str, float]:
+    """Each label's threshold tuned on dev; a label of ``config.real_dev_labels`` on dev's
+    real-text rows alone (all of dev when it has none)."""
+    targets, known = data.dev.matrices(labels)
+    probs = model.predict_proba(data.dev.texts)
+    thresholds = tune_thresholds(probs, targets, known, labels, config)
+    real_ids = {ex.id for ex in data.real_dev.examples}
+    real_rows = np.array([ex.id in real_ids for ex in data.dev.examples], dtype=bool)
+    if config.real_dev_labels and real_rows.any():
+        only_real = known & real_rows[:, None]
+        real_tuned = tune_thresholds(probs, targets, only_real, labels, config)
+        thresholds.update({label: real_tuned[label] for label in config.real_dev_labels})
+    return thresholds
+
+
 def check_label_names(config: TrainConfig, labels: list[str]) -> None:
     """Label names a config refers to must be labels of the labels config."""
-    unknown = sorted(set(config.optim.pos_weight) - set(labels))
-    if unknown:
-        raise ConfigError(f"optim.pos_weight: unknown label(s) {unknown}; labels are {labels}")
+    for field, named in (("optim.pos_weight", config.optim.pos_weight),
+                         ("thresholds.real_dev_labels", config.thresholds.real_dev_labels)):
+        unknown = sorted(set(named) - set(labels))
+        if unknown:
+            raise ConfigError(f"{field}: unknown label(s) {unknown}; labels are {labels}")
     if isinstance(config.model, EnsembleConfig):
         weights = [member.weight for member in config.model.members]
         for i, weight in enumerate(weights):

@@ -125,3 +125,20 @@ def test_rows_know_their_slice_and_stats_count_per_slice(labels, tmp_path):
     assert [slices[s]["labels"]["threat"]["positive"] for s in ("news", "social")] == threat_in
     table = runner.invoke(app, ["data", "stats", str(tmp_path / "corpus")])
     assert "slice news" in table.stdout and "slice social" in table.stdout
+
+
+def test_contrast_pairs_are_checked_for_copies_of_evaluation_items(tmp_path, labels):
+    from khitab.data.validate import validate_contrast
+
+    pairs = write(tmp_path / "pairs.jsonl", [
+        row(1, "والله لو شفته بالشارع لأكسر راسه", group="p1", threat=1),
+        row(2, "الله يكسر راسه على اللي عمله فينا", group="p1"),
+        row(3, "نفت وزارة الصحة اليوم خبر إغلاق المستشفى الكبير", group="p2", denial=1),
+        row(4, "نفت وزارة الصحه اليوم خبر اغلاق المستشفى الكبير", group="p3", denial=1),
+    ])
+    evaluation = ["عاجل: وزارة الداخلية تعلن حظر التجول", "والله لو شفته بالشارع لأكسر راسه!!"]
+    report = validate_contrast(pairs, labels, evaluation_texts=evaluation)
+    assert report.rows == 4
+    assert any(e.startswith("r4: text: duplicate of r3") for e in report.errors)
+    assert [e.split(":")[0] for e in report.errors if "near-copy" in e] == ["r1"]
+    assert validate_contrast(pairs, labels).errors == [e for e in report.errors if "near-copy" not in e]
