@@ -271,7 +271,7 @@ def resolve_paths(config: TrainConfig, root: Path) -> TrainConfig:
     data = config.data.model_copy(
         update={
             name: absolute(getattr(config.data, name))
-            for name in ("corpus", "seed_gold", "seed_text", "external_root", "real_labels")
+            for name in ("corpus", "seed_gold", "seed_text", "external_root", "real_labels", "contrast")
         }
     )
     model = config.model

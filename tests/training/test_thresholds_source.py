@@ -65,3 +65,8 @@ def test_contrast_rows_are_training_rows_only(tmp_path):
     assert [ex.id for ex in got.test.examples] == [ex.id for ex in plain.test.examples]
     with pytest.raises(FileNotFoundError, match="data.contrast"):
         assemble(DataConfig(corpus=TINY_CORPUS, contrast=tmp_path / "missing"), LABELS)
+
+
+def test_a_relative_contrast_path_is_resolved_against_the_config_root(tmp_path):
+    config = load_train_config(write_config(tmp_path, data={"corpus": str(TINY_CORPUS), "contrast": "data/contrast"}))
+    assert config.data.contrast.is_absolute() and config.data.contrast.parts[-2:] == ("data", "contrast")
