@@ -6,11 +6,13 @@
       (dev only: the search never reads a test split)
   .venv/bin/python scripts/mix_search.py search OUT_DIR NAME,NAME,... [--baseline NAME,NAME]
         [--step 4] [--corpus-loss 0.005] [--context-loss 0.01]
+        [--real-threshold LABEL]
       for each label on its own, every mix of the members on a grid of 1/STEP (each member
       calibrated and the threshold tuned on the trainer's own pooled dev: configs/default.yaml's
-      real dev plus its corpus slices' dev, exactly the rows `khitab train` uses), ranked by
-      real-dev (F1 + PR-AUC) / 2 among the mixes that lose at most the given F1 on corpus:dev and
-      context:dev against the baseline's equal mix
+      real dev plus its corpus slices' dev, exactly the rows `khitab train` uses; or on real dev
+      alone for a --real-threshold label), ranked by real-dev (out-of-sample F1 + PR-AUC) / 2
+      among the mixes that lose at most the given F1 on corpus:dev and context:dev against the
+      baseline's equal mix
   .venv/bin/python scripts/mix_search.py score OUT_DIR MIX [MIX ...]
       one whole model per MIX, its three labels' mixes split by "/" in label order, e.g. v6:
       t4:1,t7:1,e2:1,e7:1/t4:1,t7:1,e2:2/t4:1,e2:2,e7:1; prints real-dev macro-F1, mean PR-AUC and
@@ -131,22 +133,26 @@ class Cache:
 
 
 def search(cache: Cache, names: list[str], baseline: list[str], step: int, corpus_loss: float,
-           context_loss: float, top: int = 6) -> None:
+           context_loss: float, top: int = 6, real_thresholds: set[str] = frozenset()) -> None:
     grid = [c for c in itertools.product(range(step + 1), repeat=len(names)) if sum(c) == step]
     for j, label in enumerate(LABELS):
+        on_real = label in real_thresholds
         base = cache.label_scores(baseline, np.ones(len(baseline)), j)
         feasible = []
         for mix in grid:
-            got = cache.label_scores(names, np.array(mix, float), j)
+            weights = np.array(mix, float)
+            got = cache.label_scores(names, weights, j, on_real)
             if (got["corpus:dev"][0] >= base["corpus:dev"][0] - corpus_loss
                     and got["context:dev"][0] >= base["context:dev"][0] - context_loss):
-                feasible.append((sum(got["real:dev"]) / 2, mix, got))
+                cv = cache.cv_f1(names, weights, j, on_real)
+                feasible.append(((cv + got["real:dev"][1]) / 2, mix, got, cv))
         feasible.sort(key=lambda r: -r[0])
         print(f"== {label}: baseline real:dev F1 {base['real:dev'][0]:.3f} PR-AUC {base['real:dev'][1]:.3f}, "
               f"corpus:dev F1 {base['corpus:dev'][0]:.3f}, context:dev F1 {base['context:dev'][0]:.3f}; "
-              f"{len(feasible)} of {len(grid)} mixes within the allowed loss")
-        for value, mix, got in feasible[:top]:
-            print(f"   {dict(zip(names, mix))}  score {value:.3f}  real:dev F1 {got['real:dev'][0]:.3f} "
+              f"{len(feasible)} of {len(grid)} mixes within the allowed loss"
+              + ("; threshold on real dev" if on_real else ""))
+        for value, mix, got, cv in feasible[:top]:
+            print(f"   {dict(zip(names, mix))}  score {value:.3f}  real:dev cv F1 {cv:.3f} F1 {got['real:dev'][0]:.3f} "
                   f"PR-AUC {got['real:dev'][1]:.3f}  corpus:dev F1 {got['corpus:dev'][0]:.3f}  "
                   f"context:dev F1 {got['context:dev'][0]:.3f}")
 
@@ -190,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     found.add_argument("--step", type=int, default=4)
     found.add_argument("--corpus-loss", type=float, default=0.005)
     found.add_argument("--context-loss", type=float, default=0.01)
+    found.add_argument("--real-threshold", action="append", default=[], choices=LABELS)
     scored = sub.add_parser("score")
     scored.add_argument("out", type=Path)
     scored.add_argument("models", nargs="+", help="MIX/MIX/MIX, a mix being NAME:WEIGHT,...")
@@ -202,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         score_models(Cache(args.out), args.models, set(args.real_threshold))
     else:
         search(Cache(args.out), args.members.split(","), args.baseline.split(","), args.step,
-               args.corpus_loss, args.context_loss)
+               args.corpus_loss, args.context_loss, real_thresholds=set(args.real_threshold))
     return 0
 
 
