@@ -188,6 +188,30 @@ def write_rereads(reread_dir: str, ruling: str, *labels: str) -> None:
     previous = [d for d in read_jsonl(REREADS) if d["ruling"] != ruling] if REREADS.is_file() else []
     write_jsonl(REREADS, sorted(previous + out, key=lambda d: d["id"]))
     print(len(out), "re-reads of", ruling, sum(len(set(d["votes"])) > 1 for d in out), "items split")
+    rows = fold_ruling(read_jsonl(ROOT / "data" / "real" / "labels.jsonl"), {d["id"]: d for d in out})
+    write_gold(rows, agreement_from_votes(rows))
+
+
+def fold_ruling(rows: list[dict], decisions: dict[str, dict]) -> list[dict]:
+    """The committed gold rows with one ruling's re-read decisions applied; a row that already
+    carries that ruling's re-read is first put back as it was, so folding a ruling twice changes
+    nothing. Every decision must find its row."""
+    missing = sorted(set(decisions) - {r["id"] for r in rows})
+    if missing:
+        raise SystemExit(f"re-read ids with no gold row: {', '.join(missing[:5])}")
+    out = []
+    for row in rows:
+        decision = decisions.get(row["id"])
+        if decision is None:
+            out.append(row)
+            continue
+        done = row.get("reread")
+        if done and done["ruling"] == decision["ruling"]:
+            row = {k: v for k, v in row.items() if k != "reread"} | {"labels": {**row["labels"], **done["was"]}}
+        elif done:
+            raise SystemExit(f"{row['id']}: already re-read under {done['ruling']}; one ruling per item")
+        out.append(reread(row, decision))
+    return out
 
 
 def wave_gold(out_dir: Path) -> tuple[int, list[dict]]:

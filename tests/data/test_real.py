@@ -200,3 +200,21 @@ def test_the_committed_agreement_is_recomputed_exactly_from_the_votes_each_gold_
     before = committed["waves"][wave]["per_label"]["threat"]
     assert after["split_votes"] == before["split_votes"] + 1
     assert after["cohen_kappa_A_B"] < before["cohen_kappa_A_B"]
+
+
+def test_a_ruling_is_folded_into_committed_rows_once_and_keeps_the_first_labels():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("real_annotation", ROOT / "scripts" / "real_annotation.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = [{"id": "a", "labels": {"threat": 0, "sectarian": 0, "denial": 0}, "votes": {"A": "000", "B": "000"}},
+            {"id": "b", "labels": {"threat": 1, "sectarian": 0, "denial": 0}, "votes": {"A": "100", "B": "100"}}]
+    decisions = {"a": {"id": "a", "ruling": "R14", "labels": {"threat": 1}, "votes": ["1", "1", "0"], "note": ""}}
+    once = module.fold_ruling(rows, decisions)
+    assert once[0]["labels"]["threat"] == 1 and once[0]["reread"]["was"] == {"threat": 0}
+    assert once[1] == rows[1]
+    assert module.fold_ruling(once, decisions) == once
+    with pytest.raises(SystemExit, match="already re-read under R14"):
+        module.fold_ruling(once, {"a": {**decisions["a"], "ruling": "R13"}})
+    with pytest.raises(SystemExit, match="no gold row: z"):
+        module.fold_ruling(rows, {"z": decisions["a"]})
