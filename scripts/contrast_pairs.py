@@ -21,7 +21,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+from real_annotation import read_jsonl, vote_string, write_jsonl  # noqa: E402  (the real corpus's twins)
+
 from khitab.data.real.agreement import LABELS, cohen_kappa, gold  # noqa: E402  (after sys.path)
 from khitab.io import write_text_atomic  # noqa: E402
 
@@ -34,22 +36,6 @@ DIALECT = {
     **{d: "gulf" for d in ("saudi", "kuwaiti", "emirati", "omani", "yemeni", "qatari", "bahraini")},
     **{d: "maghrebi" for d in ("algerian", "moroccan", "tunisian", "libyan", "darija")},
 }
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                sys.exit(f"{path}:{number}: not JSON ({exc.msg})")
-    return rows
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def authored_items(out: Path) -> list[dict]:
@@ -75,6 +61,7 @@ def blind(out: Path, seed: int = 7) -> None:
                       "case": item.get("case", ""), "dialect": item.get("dialect", "")})
         item["key"] = key
     size = -(-len(items) // N_BATCHES)
+    (out / "batches").mkdir(parents=True, exist_ok=True)
     for b in range(N_BATCHES):
         write_jsonl(out / "batches" / f"batch_{b + 1:02d}.jsonl",
                     [{"key": it["key"], "text": it["text"]} for it in items[b * size:(b + 1) * size]])
@@ -97,33 +84,35 @@ def split_on(a: dict, b: dict) -> bool:
     return any(int(a[x]) != int(b[x]) for x in LABELS) or bool(b.get("borderline"))
 
 
+def batch_texts(out: Path) -> dict[str, str]:
+    """Each key's text, from the batches the annotators read."""
+    return {r["key"]: r["text"] for p in sorted((out / "batches").glob("batch_*.jsonl")) for r in read_jsonl(p)}
+
+
 def disputed(out: Path) -> None:
     author, annotator, _ = votes(out)
-    texts = {r["key"]: r["text"] for p in sorted((out / "batches").glob("batch_*.jsonl")) for r in read_jsonl(p)}
+    texts = batch_texts(out)
     missing = sorted(set(author) - set(annotator))
     if missing:
         sys.exit(f"{len(missing)} items have no annotator vote yet (first: {missing[0]})")
     rows = [{"key": k, "text": texts[k]} for k in author if split_on(author[k], annotator[k])]
+    (out / "adjudication").mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "adjudication" / "contrast.input.jsonl", rows)
     print(len(rows), "of", len(author), "items for the adjudicator")
-
-
-def vote_string(vote: dict) -> str:
-    return "".join(str(int(vote[x])) for x in LABELS) + ("b" if vote.get("borderline") else "")
 
 
 def gold_rows(out: Path) -> tuple[list[dict], dict]:
     """Corpus rows (one group per pair) and the agreement between author and annotator."""
     author, annotator, third = votes(out)
-    texts = {r["key"]: r["text"] for p in sorted((out / "batches").glob("batch_*.jsonl")) for r in read_jsonl(p)}
+    texts = batch_texts(out)
     rows, pairs = [], {x: ([], []) for x in LABELS}
     for key, a in sorted(author.items(), key=lambda kv: (kv[1]["pair"], kv[1]["side"])):
         b = annotator[key]
-        c = third.get(key)
+        c = third.get(key) if split_on(a, b) else None
         if split_on(a, b) and c is None:
             sys.exit(f"{key}: author and annotator split and no adjudicator vote")
         # the author's intent counts as a vote, never as a borderline flag
-        decided = gold({**a, "borderline": False}, b, c if split_on(a, b) else None)
+        decided = gold({**a, "borderline": False}, b, c)
         for x in LABELS:
             pairs[x][0].append(int(a[x]))
             pairs[x][1].append(int(b[x]))
@@ -131,10 +120,10 @@ def gold_rows(out: Path) -> tuple[list[dict], dict]:
         rows.append({
             "id": f"contrast-{a['pair']}{a['side']}", "text": texts[key], **decided["labels"],
             **({"dialect": dialect} if dialect else {}),
-            "register": "news" if a["author"] in ("06",) or a.get("dialect") == "msa" else "social",
+            "register": "news" if a.get("dialect") == "msa" else "social",
             "source": "authored", "group": f"contrast-{a['pair']}", "borderline": decided["borderline"],
             "note": f"{a.get('case', '')}; votes A {vote_string(a)} B {vote_string(b)}"
-                    + (f" C {vote_string(c)}" if c is not None and split_on(a, b) else ""),
+                    + (f" C {vote_string(c)}" if c is not None else ""),
         })
     agreement = {x: {"kappa": round(cohen_kappa(*pairs[x]), 3), "author_positives": sum(pairs[x][0]),
                      "annotator_positives": sum(pairs[x][1]),

@@ -117,7 +117,7 @@ class Cache:
         authored = len(pooled["targets"]) - n_real
         if not np.array_equal(pooled["targets"][authored:], real["targets"]):
             raise SystemExit("the cache's pooled dev does not end with its real dev rows")
-        scores = np.concatenate([mixed["pooled"][:authored], mixed["real:dev"]])
+        scores = mixed["pooled"]
         targets, known = pooled["targets"][:, j], pooled["known"][:, j]
         authored_rows = np.flatnonzero(known[:authored])
         real_rows = authored + np.flatnonzero(known[authored:])

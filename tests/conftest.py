@@ -61,6 +61,16 @@ def tiny_encoder_bundle(tmp_path_factory) -> Path:
     return train(load_train_config(config), log=lambda _: None)
 
 
+def load_script(name: str):
+    """A script of ``scripts/`` imported as a module, for tests of its functions."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def two_slice_corpus(folder):
     """TINY_CORPUS cut into two slice files, ``news`` (first 25 rows) and ``social`` (the rest)."""
     lines = TINY_CORPUS.read_text(encoding="utf-8").splitlines()

@@ -1,21 +1,17 @@
 """scripts/contrast_pairs.py: authored pairs -> blind batches -> disputes -> gold corpus rows."""
-import importlib.util
 import json
 
 import pytest
 
 from khitab.data.corpus import load_corpus
-from tests.conftest import ROOT
+from tests.conftest import load_script
 
 LABELS = ["threat", "sectarian", "denial"]
 
 
 @pytest.fixture(scope="module")
 def contrast():
-    spec = importlib.util.spec_from_file_location("contrast_pairs", ROOT / "scripts" / "contrast_pairs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("contrast_pairs")
 
 
 def write(path, rows):

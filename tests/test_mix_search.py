@@ -1,19 +1,15 @@
 """scripts/mix_search.py: the per-label mixing search and the whole-model scoring behind the
 default's member weights, on a cache of synthetic member logits."""
-import importlib.util
 
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def mix_search():
-    spec = importlib.util.spec_from_file_location("mix_search", ROOT / "scripts" / "mix_search.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("mix_search")
 
 
 def save(folder, spec, targets, **members):

@@ -40,17 +40,8 @@ class Report:
 def validate_corpus(path: Path, labels: Sequence[str], held_out: Sequence[Path] = ()) -> Report:
     """Check the corpus; ``held_out`` texts (the seed articles) must share no
     ``HELD_OUT_SPAN``-word span with any row, so they stay an unseen check."""
-    report = Report()
-    try:
-        examples = load_corpus(path, labels)
-    except DataError as exc:
-        report.errors.extend(exc.problems)
-        return report
-    report.rows = len(examples)
-    check_rows(examples, labels, report)
+    report, examples = checked_rows(path, labels, held_out)
     check_duplicates(examples, report)
-    for held in held_out:
-        check_held_out(examples, held, report)
     return report
 
 
@@ -59,28 +50,44 @@ def validate_contrast(path: Path, labels: Sequence[str], held_out: Sequence[Path
     """Check the authored contrast pairs (training rows only, so no split leaks among them): the
     schema, duplicates, the held-out seed spans, and no near-copy of an evaluation text (the real
     dev and test items), which would leak the measure into training."""
-    report = Report()
-    try:
-        examples = load_corpus(path, labels)
-    except DataError as exc:
-        report.errors.extend(exc.problems)
+    report, examples = checked_rows(path, labels, held_out)
+    if not examples:
         return report
-    report.rows = len(examples)
-    check_rows(examples, labels, report)
     folded = [fold_orthography(ex.text) for ex in examples]
-    seen: dict[str, str] = {}
-    for ex, text in zip(examples, folded):
-        if text in seen:
-            report.errors.append(f"{ex.id}: text: duplicate of {seen[text]}")
-        seen.setdefault(text, ex.id)
-    for held in held_out:
-        check_held_out(examples, held, report)
+    check_exact_duplicates(examples, folded, report)
     evaluation = [fold_orthography(text) for text in evaluation_texts]
     for i, j, cosine in near_duplicate_pairs(folded + evaluation):
         if i < len(folded) <= j:
             report.errors.append(f"{examples[i].id}: text: near-copy (cosine {cosine:.2f}) of an evaluation "
                                  f"item: {evaluation_texts[j - len(folded)][:60]!r}")
     return report
+
+
+def checked_rows(path: Path, labels: Sequence[str], held_out: Sequence[Path]) -> tuple[Report, list[Example]]:
+    """The rows of a corpus file or folder and a report of what every labeled set is checked for:
+    the schema, each row's text and labels, and no span of a held-out text (no rows when the
+    schema fails)."""
+    report = Report()
+    try:
+        examples = load_corpus(path, labels)
+    except DataError as exc:
+        report.errors.extend(exc.problems)
+        return report, []
+    report.rows = len(examples)
+    check_rows(examples, labels, report)
+    for held in held_out:
+        check_held_out(examples, held, report)
+    return report, examples
+
+
+def check_exact_duplicates(examples: Sequence[Example], folded: Sequence[str], report: Report) -> None:
+    """Two rows with the same text once spelling is folded are an error, naming the first."""
+    first_seen: dict[str, int] = {}
+    for i, text in enumerate(folded):
+        if text in first_seen:
+            report.errors.append(f"{examples[i].id}: text: duplicate of {examples[first_seen[text]].id}")
+        else:
+            first_seen[text] = i
 
 
 def check_rows(examples: Sequence[Example], labels: Sequence[str], report: Report) -> None:
@@ -102,12 +109,7 @@ def check_duplicates(examples: Sequence[Example], report: Report) -> None:
     """Exact duplicates (after orthographic folding) are errors; near-duplicates across
     groups are errors when they sit in different splits (a leak), warnings otherwise."""
     folded = [fold_orthography(ex.text) for ex in examples]
-    first_seen: dict[str, int] = {}
-    for i, text in enumerate(folded):
-        if text in first_seen:
-            report.errors.append(f"{examples[i].id}: text: duplicate of {examples[first_seen[text]].id}")
-        else:
-            first_seen[text] = i
+    check_exact_duplicates(examples, folded, report)
     for i, j, cosine in near_duplicate_pairs(folded):
         a, b = examples[i], examples[j]
         if a.group == b.group or folded[i] == folded[j]:

@@ -9,7 +9,7 @@ from khitab.data.corpus import DataError
 from khitab.data.real.agreement import cohen_kappa, fleiss_kappa, gold, reread
 from khitab.data.real.corpus import load_real, read_label_rows, text_digest
 from khitab.data.real.units import Unit
-from tests.conftest import ROOT
+from tests.conftest import ROOT, load_script
 
 
 def vote(t, s, d, borderline=False):
@@ -203,10 +203,7 @@ def test_the_committed_agreement_is_recomputed_exactly_from_the_votes_each_gold_
 
 
 def test_a_ruling_is_folded_into_committed_rows_once_and_keeps_the_first_labels():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("real_annotation", ROOT / "scripts" / "real_annotation.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("real_annotation")
     rows = [{"id": "a", "labels": {"threat": 0, "sectarian": 0, "denial": 0}, "votes": {"A": "000", "B": "000"}},
             {"id": "b", "labels": {"threat": 1, "sectarian": 0, "denial": 0}, "votes": {"A": "100", "B": "100"}}]
     decisions = {"a": {"id": "a", "ruling": "R14", "labels": {"threat": 1}, "votes": ["1", "1", "0"], "note": ""}}
