@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -14,6 +15,10 @@ from khitab.defaults import default_labels_path, project_root
 data_app = typer.Typer(no_args_is_help=True, help="Inspect and check labeled data.")
 app.add_typer(data_app, name="data")
 DEFAULT_CORPUS = Path("data/authored")
+
+if TYPE_CHECKING:
+    from khitab.data.real.corpus import RealCheck
+    from khitab.data.schema import Example
 
 
 def corpus_path(path: Optional[Path]) -> Path:
@@ -44,16 +49,22 @@ def data_validate(
         say(f"error: {error}")
     verdict = "ok" if report.ok else "FAILED"
     typer.echo(f"{target}: {report.rows} rows, {len(report.errors)} errors, {len(report.warnings)} warnings: {verdict}")
-    real_ok = path is not None or _validate_real_corpus()
-    contrast_ok = path is not None or _validate_contrast(labels, held_out)
+    if path is not None:
+        if not report.ok:
+            raise typer.Exit(1)
+        return
+    real = _validate_real_corpus()
+    real_ok = real is None or not real.problems
+    # the contrast check reuses the real texts just rebuilt: rebuilding them is most of the run
+    contrast_ok = _validate_contrast(labels, held_out, real.examples if real is not None else [])
     if not report.ok or not real_ok or not contrast_ok:
         raise typer.Exit(1)
 
 
-def _validate_contrast(labels: Optional[Path], held_out: list[Path]) -> bool:
-    """The authored contrast pairs (data/contrast), where they exist; checked against the real
-    dev and test texts where the external datasets are present."""
-    from khitab.data.real.corpus import load_real
+def _validate_contrast(labels: Optional[Path], held_out: list[Path], real: Sequence[Example]) -> bool:
+    """The authored contrast pairs (data/contrast), where they exist; checked against the dev
+    and test texts of ``real`` (the rebuilt real items; none where the external datasets are
+    absent)."""
     from khitab.data.splits import select
     from khitab.data.validate import validate_contrast
 
@@ -61,11 +72,7 @@ def _validate_contrast(labels: Optional[Path], held_out: list[Path]) -> bool:
     if not folder.is_dir():
         return True
     names = load_labels(labels or default_labels_path()).names
-    roots = source_roots(None)()
-    evaluation: list[str] = []
-    if roots.real is not None and roots.external is not None and Path(roots.external).is_dir():
-        real = load_real(roots.real, roots.external, names)
-        evaluation = [ex.text for split in ("dev", "test") for ex in select(real, split)]
+    evaluation = [ex.text for split in ("dev", "test") for ex in select(real, split)]
     with user_errors():
         report = validate_contrast(folder, names, held_out, evaluation)
     for error in report.errors:
@@ -76,19 +83,20 @@ def _validate_contrast(labels: Optional[Path], held_out: list[Path]) -> bool:
     return report.ok
 
 
-def _validate_real_corpus() -> bool:
-    """The real-text label file (data/real), checked with the default config's external root."""
+def _validate_real_corpus() -> RealCheck | None:
+    """The real-text label file (data/real), checked with the default config's external root;
+    None where no real-text corpus is configured."""
     from khitab.data.real.corpus import validate_real
 
     roots = source_roots(None)()
     if roots.real is None:
-        return True
-    rows, problems, note = validate_real(roots.real, roots.external)
-    for problem in problems:
+        return None
+    check = validate_real(roots.real, roots.external)
+    for problem in check.problems:
         say(f"error: {problem}")
-    verdict = "ok" if not problems else "FAILED"
-    typer.echo(f"{roots.real}: {rows} rows, {len(problems)} errors ({note}): {verdict}")
-    return not problems
+    verdict = "ok" if not check.problems else "FAILED"
+    typer.echo(f"{roots.real}: {check.rows} rows, {len(check.problems)} errors ({check.note}): {verdict}")
+    return check
 
 
 @data_app.command("stats")

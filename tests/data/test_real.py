@@ -7,7 +7,7 @@ import pytest
 
 from khitab.data.corpus import DataError
 from khitab.data.real.agreement import cohen_kappa, fleiss_kappa, gold, reread
-from khitab.data.real.corpus import load_real, read_label_rows, text_digest
+from khitab.data.real.corpus import load_real, read_label_rows, text_digest, validate_real
 from khitab.data.real.units import Unit
 from tests.conftest import ROOT, load_script
 
@@ -108,6 +108,23 @@ def test_texts_are_rebuilt_from_the_external_units_and_a_changed_text_is_refused
     write_rows(path, [label_row("osact2022:404", "نص")])
     with pytest.raises(DataError, match="not found"):
         load_real(path, tmp_path)
+
+
+def test_validation_hands_back_the_rebuilt_items_and_names_a_changed_text(tmp_path, monkeypatch):
+    """`khitab data validate` checks the contrast pairs against the items validate_real rebuilt,
+    so they come back with it; a failed rebuild gives problems and no items."""
+    units = [Unit("osact2022:1", "سنحرق بيوتكم", "osact2022", "osact2022:1", "social", ())]
+    monkeypatch.setattr("khitab.data.real.units.real_units", lambda root: units)
+    monkeypatch.setattr("khitab.data.external._common.SourceSpec.require", lambda spec, root: [])
+    path = write_rows(tmp_path / "labels.jsonl", [label_row("osact2022:1", "سنحرق بيوتكم")])
+    check = validate_real(path, tmp_path)
+    assert (check.rows, check.problems) == (1, [])
+    assert [ex.text for ex in check.examples] == ["سنحرق بيوتكم"]
+    write_rows(path, [label_row("osact2022:1", "سنحرق بيوتكم غدا")])
+    check = validate_real(path, tmp_path)
+    assert check.examples == [] and any("osact2022:1" in problem for problem in check.problems)
+    absent = validate_real(path, tmp_path / "missing")
+    assert absent.problems == [] and absent.examples == [] and "texts not checked" in absent.note
 
 
 def test_the_committed_real_labels_are_valid_and_doubly_annotated():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from khitab.data.corpus import DataError
@@ -107,17 +108,28 @@ def join_texts(rows: Sequence[dict], labels_path: Path, external_root: Path,
     return out
 
 
-def validate_real(labels_path: Path, external_root: Path | None) -> tuple[int, list[str], str]:
-    """(rows, problems, note) for ``khitab data validate``: the label file's schema always; the
-    texts' presence and digests too where the external datasets are present."""
+@dataclass(frozen=True)
+class RealCheck:
+    """What ``khitab data validate`` reports of the real-text corpus; ``examples`` holds the
+    rebuilt items where the texts were checked, so later checks need not rebuild them again."""
+
+    rows: int
+    problems: list[str]
+    note: str
+    examples: list[Example] = field(default_factory=list)
+
+
+def validate_real(labels_path: Path, external_root: Path | None) -> RealCheck:
+    """The label file's schema always; the texts' presence and digests too where the external
+    datasets are present."""
     try:
         rows = read_label_rows(labels_path)
     except DataError as exc:
-        return 0, exc.problems, ""
+        return RealCheck(0, exc.problems, "")
     if external_root is None or not Path(external_root).is_dir():
-        return len(rows), [], f"texts not checked: no external datasets at {external_root}"
+        return RealCheck(len(rows), [], f"texts not checked: no external datasets at {external_root}")
     try:
-        join_texts(rows, labels_path, Path(external_root))
+        examples = join_texts(rows, labels_path, Path(external_root))
     except (DataError, FileNotFoundError) as exc:
-        return len(rows), getattr(exc, "problems", [str(exc)]), ""
-    return len(rows), [], f"every text rebuilt from {external_root} with its digest"
+        return RealCheck(len(rows), getattr(exc, "problems", [str(exc)]), "")
+    return RealCheck(len(rows), [], f"every text rebuilt from {external_root} with its digest", examples)
