@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{100 * same_flags:.2f} % | {startup[name]:.1f} s |")
     import onnxruntime
 
-    encoder = next(m for m in model.members if hasattr(m, "tokenizer"))  # v5: members[1]; v6: members[2]
+    encoder = next(m for m in model.members if hasattr(m, "tokenizer"))  # v5: members[1]; v6 and v9: members[2]
     lengths = [len(x) for x in encoder.tokenizer(sentences)["input_ids"]]
     text = "\n".join([
         "# The shipped default on the encoder runtime's backends", "",

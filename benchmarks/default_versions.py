@@ -1,9 +1,9 @@
 """The shipped default beside an earlier default (or any bundle), side by side in one process on
 the same mixed short sentences: sentences/s of each and their ratio. v6 runs two e5 encoders
-where v5 ran one, so this is the price of its real-text gain.
+where v5 ran one, v9 four, so this is the price of each real-text gain.
 
-    .venv/bin/python benchmarks/default_versions.py --other /tmp/v5/bundles/default
-    (an earlier default: git archive COMMIT bundles/default | tar -x -C /tmp/v5)
+    .venv/bin/python benchmarks/default_versions.py --other /tmp/v6/bundles/default
+    (an earlier default: git archive COMMIT bundles/default | tar -x -C /tmp/v6; v6: f3eff59)
 
 Steady state: both models warmed up, interleaved rounds over slices, each model's fastest run per
 slice summed, so other load on shared cores hits both alike. Writes

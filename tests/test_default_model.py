@@ -24,8 +24,8 @@ def default_model(labels):
 
 def test_shipped_bundle_is_small_and_pickle_free():
     files = [p for p in SHIPPED.rglob("*") if p.is_file()]
-    # v6: 27 MB (two n-gram members and two LoRA adapters; v5, one of each: 13 MB)
-    assert sum(p.stat().st_size for p in files) < 32 * 2**20
+    # v9: 40 MB (two n-gram members and four LoRA adapters; v6, two of each: 27 MB)
+    assert sum(p.stat().st_size for p in files) < 44 * 2**20
     assert {p.suffix for p in files} <= {".json", ".npz", ".md", ".safetensors"}
 
 
@@ -82,11 +82,11 @@ EXTERNAL = ROOT.parent / "shared" / "data" / "external"
 @pytest.mark.skipif(not EXTERNAL.is_dir(), reason="the external datasets (texts of the real-text corpus) are absent")
 def test_default_holds_on_real_text(default_model, labels):
     """The measure that matters (MODEL_CARD.md): real tweets and news sentences, labeled here;
-    v6 scores 0.644 macro-F1 on this split (waves 1-2 and the harder wave 12; 0.699 on waves
-    1-2's rows, where v4 scored 0.668 and v3 0.584)."""
+    v9 scores 0.665 macro-F1 on this split (waves 1-2 and the harder wave 12), v6 0.645; on
+    waves 1-2's rows v6 scored 0.699, v4 0.668 and v3 0.584."""
     roots = SourceRoots(ROOT / "data" / "authored", EXTERNAL, ROOT / "data" / "real" / "labels.jsonl")
     dataset = load_dataset("real:test", labels, roots)
     targets, known = label_matrices(dataset.examples, labels)
     probs = default_model.predict_proba(dataset.texts)
     metrics = dataset_metrics(probs, targets, known, labels, default_model.threshold_vector())
-    assert metrics["macro_f1"] >= 0.62
+    assert metrics["macro_f1"] >= 0.64
