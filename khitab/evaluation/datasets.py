@@ -28,8 +28,9 @@ from khitab.data.splits import SPLITS, select
 from khitab.errors import OptionError
 from khitab.io import LineError, iter_jsonl
 
-# what reports break metrics down by: the row fields above, and the corpus file a row came from
-BREAKDOWN_FIELDS = (*GROUP_FIELDS, "slice")
+# what reports break metrics down by: the row fields above, the corpus file a row came from, and
+# a real-text item's annotation wave
+BREAKDOWN_FIELDS = (*GROUP_FIELDS, "slice", "wave")
 FILE_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 _NAME = re.compile(r"^[\w.\-:]+$")
 

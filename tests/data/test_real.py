@@ -96,9 +96,10 @@ def test_texts_are_rebuilt_from_the_external_units_and_a_changed_text_is_refused
     path = write_rows(tmp_path / "labels.jsonl", [
         label_row("osact2022:1", "سنحرق بيوتكم"),
         label_row("armpro:7#0-20", "نفت الوزارة الخبر", source="armpro", group="armpro:page9", register="news",
-                  labels={"threat": 0, "sectarian": 0, "denial": 1}),
+                  labels={"threat": 0, "sectarian": 0, "denial": 1}, wave=12),
     ])
     rows = load_real(path, tmp_path)
+    assert [r.meta["wave"] for r in rows] == ["01", "12"]  # wave 1's rows carry no wave field
     assert [r.text for r in rows] == ["سنحرق بيوتكم", "نفت الوزارة الخبر"]
     assert rows[1].labels == {"threat": 0, "sectarian": 0, "denial": 1}
     assert rows[1].group == "real:armpro:page9" and rows[1].meta["slice"] == "armpro"

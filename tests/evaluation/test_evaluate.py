@@ -175,3 +175,15 @@ def test_an_encoder_bundle_is_judged_the_same_way(tiny_encoder_bundle, eval_file
     metrics = evaluate(model, [read_eval_file(eval_file, model.labels)], resamples=20)
     assert metrics["model"]["kind"] == "encoder"
     assert set(metrics["datasets"]["news"]["labels"]) == {"threat", "sectarian", "denial"}
+
+
+def test_real_text_rows_break_down_by_annotation_wave(tiny_bundle, tmp_path):
+    """real:dev and real:test mix waves drawn by different designs (waves 1-2 stratified on
+    proxies, 11-12 on what was left), so a report gives each wave's numbers beside the split's."""
+    model = load_model(tiny_bundle)
+    data = load_dataset("corpus:train", model.labels, SourceRoots(corpus=two_slice_corpus(tmp_path / "corpus")))
+    for i, ex in enumerate(data.examples):
+        ex.meta["wave"] = "01" if i % 3 else "12"
+    waves = evaluate(model, [data], resamples=0)["datasets"]["corpus:train"]["breakdown"]["wave"]
+    assert set(waves) == {"01", "12"}
+    assert waves["12"]["n"] == len(range(0, len(data), 3)) and sum(w["n"] for w in waves.values()) == len(data)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from khitab.data.corpus import DataError
 from khitab.data.external import LABELS
+from khitab.data.real.agreement import wave_of
 from khitab.data.schema import Example
 from khitab.data.splits import split_of
 from khitab.io import LineError, iter_jsonl
@@ -101,7 +102,9 @@ def join_texts(rows: Sequence[dict], labels_path: Path, external_root: Path,
             labels={x: int(row["labels"][x]) for x in labels if x in row["labels"]},
             source="real", group=real_group(row["group"]), register=row["register"],
             borderline=bool(row.get("borderline")), note=row.get("note", ""),
-            meta={"slice": row["source"], "stratum": row["stratum"]},
+            # the wave, zero-padded so reports list 01, 02, ..., 11: waves were drawn by different
+            # designs, so numbers are read per wave as well as over a whole split
+            meta={"slice": row["source"], "stratum": row["stratum"], "wave": f"{wave_of(row):02d}"},
         ))
     if problems:
         raise DataError(problems)
