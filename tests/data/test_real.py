@@ -88,11 +88,16 @@ def test_label_rows_with_a_bad_field_name_line_and_field(tmp_path):
     assert any(":4: votes: at least two annotators" in p for p in problems)
 
 
+def external_units(monkeypatch, units):
+    """The external datasets as just ``units``, present whatever the machine holds."""
+    monkeypatch.setattr("khitab.data.real.units.real_units", lambda root: units)
+    monkeypatch.setattr("khitab.data.external._common.SourceSpec.require", lambda spec, root: [])
+
+
 def test_texts_are_rebuilt_from_the_external_units_and_a_changed_text_is_refused(tmp_path, monkeypatch):
     units = [Unit("osact2022:1", "سنحرق بيوتكم", "osact2022", "osact2022:1", "social", ()),
              Unit("armpro:7#0-20", "نفت الوزارة الخبر", "armpro", "armpro:page9", "news", ())]
-    monkeypatch.setattr("khitab.data.real.units.real_units", lambda root: units)
-    monkeypatch.setattr("khitab.data.external._common.SourceSpec.require", lambda spec, root: [])
+    external_units(monkeypatch, units)
     path = write_rows(tmp_path / "labels.jsonl", [
         label_row("osact2022:1", "سنحرق بيوتكم"),
         label_row("armpro:7#0-20", "نفت الوزارة الخبر", source="armpro", group="armpro:page9", register="news",
@@ -115,8 +120,7 @@ def test_validation_hands_back_the_rebuilt_items_and_names_a_changed_text(tmp_pa
     """`khitab data validate` checks the contrast pairs against the items validate_real rebuilt,
     so they come back with it; a failed rebuild gives problems and no items."""
     units = [Unit("osact2022:1", "سنحرق بيوتكم", "osact2022", "osact2022:1", "social", ())]
-    monkeypatch.setattr("khitab.data.real.units.real_units", lambda root: units)
-    monkeypatch.setattr("khitab.data.external._common.SourceSpec.require", lambda spec, root: [])
+    external_units(monkeypatch, units)
     path = write_rows(tmp_path / "labels.jsonl", [label_row("osact2022:1", "سنحرق بيوتكم")])
     check = validate_real(path, tmp_path)
     assert (check.rows, check.problems) == (1, [])
